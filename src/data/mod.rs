@@ -1,0 +1,120 @@
+//! Data sets: the shipped handwritten digits (embedded, always available) and real MNIST
+//! from IDX files for users who have them.
+//!
+//! A [`Dataset`] holds `x_train` (N, ...) with pixels in 0..1, integer labels `t_train`
+//! (N,), and the same for the test split.
+
+mod digits;
+mod mnist;
+
+pub use mnist::{load_idx_images, load_idx_labels};
+
+use ndarray::{s, Array1, ArrayD, Axis, IxDyn};
+
+use crate::error::{at_least_one, Error, Result};
+
+/// Training and test samples with class labels.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// Training inputs, (N, features) or (N, C, H, W), values in 0..1.
+    pub x_train: ArrayD<f64>,
+    /// Training labels (N,), class indices.
+    pub t_train: Array1<usize>,
+    /// Test inputs, same per-sample shape as `x_train`.
+    pub x_test: ArrayD<f64>,
+    /// Test labels.
+    pub t_test: Array1<usize>,
+    /// Number of classes (10 for digits).
+    pub classes: usize,
+    /// Where the data came from, e.g. `digits 8x8`.
+    pub name: String,
+}
+
+impl Dataset {
+    /// The shape of one sample, e.g. `[64]` or `[1, 8, 8]`.
+    pub fn sample_shape(&self) -> &[usize] {
+        &self.x_train.shape()[1..]
+    }
+
+    /// Values per sample (the input size of a fully connected network).
+    pub fn input_size(&self) -> usize {
+        self.sample_shape().iter().product()
+    }
+
+    /// Number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// Number of training samples.
+    pub fn train_size(&self) -> usize {
+        self.t_train.len()
+    }
+
+    /// Number of test samples.
+    pub fn test_size(&self) -> usize {
+        self.t_test.len()
+    }
+
+    /// Keeps only the first `train_size` training samples (the overfitting lesson uses 300).
+    ///
+    /// ```
+    /// use dl_lessons::data::Dataset;
+    /// let small = Dataset::digits(0).with_train_size(300).unwrap();
+    /// assert_eq!(small.train_size(), 300);
+    /// assert!(Dataset::digits(0).with_train_size(0).is_err());
+    /// ```
+    pub fn with_train_size(mut self, train_size: usize) -> Result<Dataset> {
+        at_least_one("train_size", train_size)?;
+        if train_size > self.train_size() {
+            return Err(Error::param(
+                "train_size",
+                train_size,
+                format!(
+                    "the data set has only {} training samples",
+                    self.train_size()
+                ),
+            ));
+        }
+        self.x_train = self
+            .x_train
+            .slice_axis(Axis(0), (0..train_size).into())
+            .to_owned();
+        self.t_train = self.t_train.slice(s![..train_size]).to_owned();
+        Ok(self)
+    }
+
+    /// Each sample flattened to a vector (N, features), as fully connected networks take it.
+    pub fn flattened(mut self) -> Dataset {
+        let flat = |x: ArrayD<f64>| {
+            let n = x.shape()[0];
+            let d = x.len() / n.max(1);
+            x.into_shape_with_order(IxDyn(&[n, d])).expect("flatten")
+        };
+        self.x_train = flat(self.x_train);
+        self.x_test = flat(self.x_test);
+        self
+    }
+
+    /// Each sample as a (channels, height, width) image, as convolution layers take it.
+    pub fn images(mut self, channels: usize, height: usize, width: usize) -> Result<Dataset> {
+        if channels * height * width != self.input_size() {
+            return Err(Error::param(
+                "image shape",
+                format!("({channels}, {height}, {width})"),
+                format!("must hold the {} values of a sample", self.input_size()),
+            ));
+        }
+        let shape = |n: usize| IxDyn(&[n, channels, height, width]);
+        let (n_train, n_test) = (self.train_size(), self.test_size());
+        self.x_train = self
+            .x_train
+            .into_shape_with_order(shape(n_train))
+            .expect("checked size");
+        self.x_test = self
+            .x_test
+            .into_shape_with_order(shape(n_test))
+            .expect("checked size");
+        Ok(self)
+    }
+}

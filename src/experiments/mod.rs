@@ -1,0 +1,14 @@
+//! The lessons' experiments: each runs one exercise of the course and returns plain data
+//! (or a table) for the next call to chart.
+
+mod activations;
+mod batch_norm_sweep;
+mod chain_rule;
+mod gradient_flow;
+mod zero_init;
+
+pub use activations::{layer_activations, LayerActivations};
+pub use batch_norm_sweep::{batch_norm_sweep, BatchNormRun};
+pub use chain_rule::chain_rule_check;
+pub use gradient_flow::{gradient_flow, GradientFlow};
+pub use zero_init::zero_init_experiment;

@@ -1,0 +1,137 @@
+//! Weight initialisation and the seeded random numbers every lesson uses.
+//!
+//! For a layer with fan-in n (inputs per unit) the course draws W = std · randn and sets
+//! b = 0, with std = a given number ("gauss"), √(1/n) (Xavier), √(2/n) (He), or W = 0.
+//! There is no global random generator: every function takes a seed or a [`Rng`], so a
+//! notebook gives the same numbers on every run.
+
+use ndarray::{Array, Dimension, ShapeBuilder};
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::error::{Error, Result};
+
+/// The random generator of the crate (ChaCha8: the same stream on every platform and
+/// every version of `rand`).
+pub type Rng = rand_chacha::ChaCha8Rng;
+
+/// A generator started from `seed`.
+pub fn rng(seed: u64) -> Rng {
+    Rng::seed_from_u64(seed)
+}
+
+/// How the weights of a layer are drawn (course `weight_init_std`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Init {
+    /// "gauss": W = std · randn, e.g. `Init::Std(0.01)`.
+    Std(f64),
+    /// Xavier: std = √(1/n), made for sigmoid and tanh (course `'sigmoid'`/`'xavier'`).
+    Xavier,
+    /// He: std = √(2/n), made for ReLU (course `'relu'`/`'he'`).
+    He,
+    /// All weights 0 (the P28 exercise: why this cannot learn).
+    Zeros,
+}
+
+impl Init {
+    /// The standard deviation for a layer with fan-in `n`.
+    ///
+    /// ```
+    /// use dl_lessons::init::Init;
+    /// assert_eq!(Init::Xavier.std(100), 0.1);
+    /// assert_eq!(Init::He.std(50), 0.2);
+    /// assert_eq!(Init::Std(0.01).std(784), 0.01);
+    /// ```
+    pub fn std(self, n: usize) -> f64 {
+        match self {
+            Init::Std(std) => std,
+            Init::Xavier => (1.0 / n as f64).sqrt(),
+            Init::He => (2.0 / n as f64).sqrt(),
+            Init::Zeros => 0.0,
+        }
+    }
+
+    /// Rejects a negative or non-finite `Init::Std`.
+    pub fn validate(self) -> Result<Self> {
+        match self {
+            Init::Std(std) if !(std.is_finite() && std >= 0.0) => Err(Error::param(
+                "weight_init_std",
+                std,
+                "must be a finite number >= 0 (or use Init::Xavier / Init::He)",
+            )),
+            _ => Ok(self),
+        }
+    }
+
+    /// Weights of the given shape for fan-in `n`, drawn from `rng`.
+    ///
+    /// ```
+    /// use dl_lessons::init::{rng, Init};
+    /// let w = Init::He.weights((3, 2), 3, &mut rng(0));
+    /// assert_eq!(w.dim(), (3, 2));
+    /// assert_eq!(w, Init::He.weights((3, 2), 3, &mut rng(0))); // same seed, same weights
+    /// ```
+    pub fn weights<Sh, D>(self, shape: Sh, n: usize, rng: &mut Rng) -> Array<f64, D>
+    where
+        Sh: ShapeBuilder<Dim = D>,
+        D: Dimension,
+    {
+        randn(shape, self.std(n), rng)
+    }
+
+    /// The course's label: `gauss(0.01)`, `Xavier`, `He`, `zeros`.
+    pub fn label(self) -> String {
+        match self {
+            Init::Std(std) => format!("gauss({std})"),
+            Init::Xavier => "Xavier".into(),
+            Init::He => "He".into(),
+            Init::Zeros => "zeros".into(),
+        }
+    }
+}
+
+/// Normal samples with mean 0 and the given standard deviation (numpy's `std * randn`).
+pub fn randn<Sh, D>(shape: Sh, std: f64, rng: &mut Rng) -> Array<f64, D>
+where
+    Sh: ShapeBuilder<Dim = D>,
+    D: Dimension,
+{
+    Array::from_shape_simple_fn(shape, || {
+        let z: f64 = StandardNormal.sample(rng);
+        std * z
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn sample_std_matches_the_rule() {
+        for (init, n) in [(Init::Xavier, 100), (Init::He, 100), (Init::Std(0.01), 100)] {
+            let w: Array2<f64> = init.weights((n, 400), n, &mut rng(7));
+            let mean = w.mean().unwrap();
+            let std = w.mapv(|v| (v - mean).powi(2)).mean().unwrap().sqrt();
+            assert!((std / init.std(n) - 1.0).abs() < 0.03, "{init:?}: {std}");
+            assert!(mean.abs() < 0.03 * init.std(n));
+        }
+        let zeros: Array2<f64> = Init::Zeros.weights((4, 4), 4, &mut rng(0));
+        assert!(zeros.iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn bad_std_is_rejected_with_its_value() {
+        let e = Init::Std(-1.0).validate().unwrap_err().to_string();
+        assert!(e.starts_with("weight_init_std = -1"), "{e}");
+        assert!(Init::Std(f64::INFINITY).validate().is_err());
+        assert!(Init::Std(0.01).validate().is_ok());
+    }
+
+    #[test]
+    fn different_seeds_give_different_weights() {
+        let a: Array2<f64> = randn((5, 5), 1.0, &mut rng(1));
+        let b: Array2<f64> = randn((5, 5), 1.0, &mut rng(2));
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,89 @@
+//! # dl_lessons
+//!
+//! Day 2 of a deep-learning course, in Rust, for Jupyter notebooks with the Rust kernel
+//! (evcxr): the vanishing gradient, optimizers, overfitting and convolution, with every
+//! layer written out as the course writes it and every result drawable inline.
+//!
+//! Notebooks start with
+//!
+//! ```text
+//! :dep dl_lessons = { path = ".." }
+//! use dl_lessons::prelude::*;
+//! ```
+//!
+//! The crate is laid out like the course's `common/` folder: [`functions`], [`layers`],
+//! [`optim`], [`net`], a training loop ([`train()`]), the shipped data ([`data`]), the
+//! lessons' [`experiments`], and charts ([`plot`]), the only module that draws.
+
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod display;
+pub mod error;
+pub mod experiments;
+pub mod functions;
+pub mod init;
+pub mod layers;
+pub mod net;
+pub mod optim;
+pub mod plot;
+pub mod regularization;
+pub mod train;
+
+pub use ndarray;
+
+pub use error::{Error, Result};
+pub use train::train;
+
+/// Everything a notebook uses, in one import: `use dl_lessons::prelude::*;`.
+pub mod prelude {
+    pub use crate::check_kernel_setup;
+    pub use crate::data::Dataset;
+    pub use crate::display::Table;
+    pub use crate::error::{Error, Result};
+    pub use crate::experiments::{
+        batch_norm_sweep, chain_rule_check, gradient_flow, layer_activations, zero_init_experiment,
+    };
+    pub use crate::functions::{
+        cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, relu, sigmoid, softmax,
+        step_function, tanh, Activation,
+    };
+    pub use crate::init::{rng, Init};
+    pub use crate::layers::{
+        check_layer_gradients, Affine, BatchNormalization, Dropout, Layer, Mode, Param, Relu,
+        Sigmoid, SoftmaxWithLoss, Tanh,
+    };
+    pub use crate::net::{MultiLayerNet, MultiLayerNetConfig, Sequential};
+    pub use crate::optim::{
+        trajectory, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd,
+    };
+    pub use crate::plot::{
+        accuracy_comparison, accuracy_curves, activation_curves, activation_histograms,
+        batch_norm_grid, loss_curves, sigmoid_curve, vanishing_gradient_chart, Figure,
+    };
+    pub use crate::regularization::WeightDecay;
+    pub use crate::train::{train, History, TrainConfig};
+    pub use ndarray::{array, s, Array1, Array2, Array3, Array4, ArrayD, Axis};
+}
+
+/// Checks that the kernel compiled this crate with optimisations and without debug
+/// assertions (the `:opt 2` and `:build_env` lines of each notebook's first cell);
+/// without them training is about thirty times slower. The first cell of every notebook
+/// calls it with `?`.
+///
+/// ```
+/// # // Doc tests build in the test profile, where debug assertions may be on.
+/// let _ = dl_lessons::check_kernel_setup();
+/// ```
+pub fn check_kernel_setup() -> Result<()> {
+    if cfg!(debug_assertions) {
+        Err(Error::Setup(
+            "dl_lessons was compiled with debug assertions, so training will be about 30x slower: \
+             keep the `:opt 2` and `:build_env CARGO_PROFILE_DEV_...` lines in the notebook's first cell \
+             and restart the kernel"
+                .into(),
+        ))
+    } else {
+        Ok(())
+    }
+}

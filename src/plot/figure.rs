@@ -1,0 +1,84 @@
+//! A finished chart: SVG text plus a plain-text description.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::panel::{draw_panel, Panel};
+use crate::display::MimeBundle;
+use crate::error::{Error, Result};
+
+/// An SVG chart that renders inline in the notebook.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    svg: String,
+    text: String,
+}
+
+/// Converts a plotters error into the crate's.
+pub(crate) fn plot_error(e: impl std::fmt::Display) -> Error {
+    Error::Plot(e.to_string())
+}
+
+impl Figure {
+    /// Draws `panels` on a grid of `cols` columns, each panel `panel_size` pixels.
+    /// `text` is what a text-only front end shows instead of the picture.
+    pub(crate) fn from_panels(
+        panels: &[Panel],
+        cols: usize,
+        panel_size: (u32, u32),
+        text: String,
+    ) -> Result<Figure> {
+        let cols = cols.clamp(1, panels.len().max(1));
+        let rows = panels.len().div_ceil(cols).max(1);
+        let size = (panel_size.0 * cols as u32, panel_size.1 * rows as u32);
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+            root.fill(&WHITE).map_err(plot_error)?;
+            let areas = root.split_evenly((rows, cols));
+            for (area, panel) in areas.iter().zip(panels) {
+                draw_panel(area, panel)?;
+            }
+            root.present().map_err(plot_error)?;
+        }
+        Ok(Figure { svg, text })
+    }
+
+    /// The SVG document.
+    pub fn svg(&self) -> &str {
+        &self.svg
+    }
+
+    /// What the figure shows, in words and numbers.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The bundle the notebook shows: `image/svg+xml` and `text/plain`.
+    pub fn mime_bundle(&self) -> MimeBundle {
+        MimeBundle {
+            entries: vec![
+                ("image/svg+xml", self.svg.clone()),
+                ("text/plain", self.text.clone()),
+            ],
+        }
+    }
+
+    /// Shows the figure in the Rust kernel.
+    pub fn evcxr_display(&self) {
+        self.mime_bundle().emit();
+    }
+
+    /// Writes the SVG to `path`.
+    pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, &self.svg).map_err(|e| Error::data(path, format!("cannot write: {e}")))
+    }
+}
+
+impl std::fmt::Display for Figure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}

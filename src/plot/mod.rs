@@ -1,0 +1,18 @@
+//! Charts: the only module that draws (and the only one that imports plotters).
+//!
+//! Every chart function takes plain data (a [`History`](crate::train::History), arrays,
+//! paths) and returns a [`Figure`]: an SVG, drawn by plotters with its SVG backend only
+//! (the browser renders the text, so no font library is needed), shown inline by the
+//! Rust kernel. A comparison is one figure with several panels, because a cell shows
+//! one rich output.
+
+mod activations;
+mod figure;
+mod panel;
+mod training;
+
+pub use activations::{
+    activation_curves, activation_histograms, sigmoid_curve, vanishing_gradient_chart,
+};
+pub use figure::Figure;
+pub use training::{accuracy_comparison, accuracy_curves, batch_norm_grid, loss_curves};

@@ -1,0 +1,161 @@
+//! Every layer against central differences, and the course's formulas by hand.
+
+use approx::assert_abs_diff_eq;
+use dl_lessons::init::{randn, rng};
+use dl_lessons::layers::{
+    check_layer_gradients, Affine, BatchNormalization, Dropout, Layer, Mode, Relu, Sigmoid,
+    SoftmaxWithLoss, Tanh,
+};
+use dl_lessons::ndarray::{array, Array1, Array2, ArrayD, Axis, IxDyn};
+
+const TOLERANCE: f64 = 1e-6;
+
+fn random(shape: &[usize], seed: u64) -> ArrayD<f64> {
+    randn(IxDyn(shape), 1.0, &mut rng(seed))
+}
+
+fn assert_gradients_agree(layer: &mut dyn Layer, x: &ArrayD<f64>) {
+    let check = check_layer_gradients(layer, x, 42);
+    assert!(!check.rows.is_empty());
+    for (name, abs, rel) in &check.rows {
+        assert!(
+            *rel < TOLERANCE,
+            "{}: {name}: max abs {abs:e}, max rel {rel:e}",
+            layer.name()
+        );
+    }
+}
+
+#[test]
+fn affine_gradients_for_matrix_and_image_input() {
+    let w: Array2<f64> = randn((12, 5), 0.5, &mut rng(1));
+    let b: Array1<f64> = randn(5, 0.5, &mut rng(2));
+    let mut affine = Affine::new(w.clone(), b.clone());
+    assert_gradients_agree(&mut affine, &random(&[4, 12], 3));
+    // (N, C, H, W) input is flattened to (N, C·H·W), and dx comes back in x's shape.
+    let mut affine = Affine::new(w, b);
+    let x = random(&[4, 3, 2, 2], 4);
+    assert_gradients_agree(&mut affine, &x);
+    affine.forward(&x, Mode::Train);
+    let dx = affine.backward(&random(&[4, 5], 5));
+    assert_eq!(dx.shape(), x.shape());
+}
+
+#[test]
+fn affine_backward_is_the_course_formula() {
+    let mut affine = Affine::new(array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], array![0.0, 0.0]);
+    let x = array![[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]];
+    affine.forward(&x.clone().into_dyn(), Mode::Train);
+    let dout = array![[1.0, -1.0], [0.5, 2.0]];
+    let dx = affine.backward(&dout.clone().into_dyn());
+    let w = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+    assert_eq!(dx, dout.dot(&w.t()).into_dyn()); // dx = dout·Wᵀ
+    let params = affine.params();
+    assert_eq!(params[0].name, "W");
+    assert_eq!(*params[0].grad, x.t().dot(&dout).into_dyn()); // dW = xᵀ·dout
+    assert_eq!(*params[1].grad, dout.sum_axis(Axis(0)).into_dyn()); // db = Σ dout
+}
+
+#[test]
+fn activation_gradients() {
+    // Keep ReLU inputs away from its kink at 0, where the central difference is wrong.
+    let x = random(&[5, 7], 6).mapv(|v| if v.abs() < 0.01 { 0.5 } else { v });
+    assert_gradients_agree(&mut Relu::new(), &x);
+    assert_gradients_agree(&mut Sigmoid::new(), &x);
+    assert_gradients_agree(&mut Tanh::new(), &x);
+}
+
+#[test]
+fn relu_blocks_gradient_where_input_is_not_positive() {
+    let mut relu = Relu::new();
+    relu.forward(&array![[-1.0, 0.0, 2.0]].into_dyn(), Mode::Train);
+    assert_eq!(
+        relu.backward(&array![[3.0, 3.0, 3.0]].into_dyn()),
+        array![[0.0, 0.0, 3.0]].into_dyn()
+    );
+}
+
+#[test]
+fn batch_normalization_gradients_2d_and_4d() {
+    let gamma: Array1<f64> = randn(6, 1.0, &mut rng(7)) + 1.0;
+    let beta: Array1<f64> = randn(6, 1.0, &mut rng(8));
+    let mut bn = BatchNormalization::new(gamma.clone(), beta.clone(), 0.9);
+    assert_gradients_agree(&mut bn, &random(&[5, 6], 9));
+    // 4-D input is normalised per feature over C·H·W = 6 features.
+    let mut bn = BatchNormalization::new(gamma, beta, 0.9);
+    assert_gradients_agree(&mut bn, &random(&[5, 1, 2, 3], 10));
+}
+
+/// The course's BatchNormalization forward, written out per feature.
+#[test]
+fn batch_normalization_matches_course_formulas_in_both_modes() {
+    let x = array![[1.0, 10.0], [3.0, 20.0], [8.0, 60.0]];
+    let gamma = array![2.0, 0.5];
+    let beta = array![1.0, -1.0];
+    let mut bn = BatchNormalization::new(gamma.clone(), beta.clone(), 0.9);
+    let out = bn.forward(&x.clone().into_dyn(), Mode::Train);
+    for j in 0..2 {
+        let col = x.column(j);
+        let mu = col.sum() / 3.0;
+        let var = col.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / 3.0;
+        let std = (var + 1e-6).sqrt(); // course: 10e-7 = 1e-6
+        for i in 0..3 {
+            assert_abs_diff_eq!(
+                out[[i, j]],
+                gamma[j] * (x[[i, j]] - mu) / std + beta[j],
+                epsilon = 1e-12
+            );
+        }
+        // running statistics start at 0 with momentum 0.9
+        assert_abs_diff_eq!(bn.running_mean().unwrap()[j], 0.1 * mu, epsilon = 1e-12);
+        assert_abs_diff_eq!(bn.running_var().unwrap()[j], 0.1 * var, epsilon = 1e-12);
+    }
+    let (rm, rv) = (
+        bn.running_mean().unwrap().clone(),
+        bn.running_var().unwrap().clone(),
+    );
+    let x_eval = array![[2.0, 30.0]];
+    let out = bn.forward(&x_eval.clone().into_dyn(), Mode::Eval);
+    for j in 0..2 {
+        let expected = gamma[j] * (x_eval[[0, j]] - rm[j]) / (rv[j] + 1e-6).sqrt() + beta[j];
+        assert_abs_diff_eq!(out[[0, j]], expected, epsilon = 1e-12);
+    }
+    // Eval does not move the running statistics.
+    assert_eq!(bn.running_mean().unwrap(), &rm);
+}
+
+#[test]
+fn dropout_gradients_with_a_held_mask() {
+    let mut dropout = Dropout::new(0.3, 5).unwrap();
+    let x = random(&[4, 6], 11);
+    dropout.forward(&x, Mode::Train);
+    dropout.hold_mask(true);
+    assert_gradients_agree(&mut dropout, &x);
+}
+
+#[test]
+fn softmax_with_loss_backward_matches_numerical_gradient() {
+    let x: Array2<f64> = randn((4, 3), 1.0, &mut rng(12));
+    let t = array![0, 2, 1, 2];
+    let mut last = SoftmaxWithLoss::new();
+    last.forward(&x, &t);
+    let dx = last.backward();
+    let numeric =
+        dl_lessons::functions::numerical_gradient(|x| SoftmaxWithLoss::new().forward(x, &t), &x);
+    // The loss has 1e-7 inside the log while (y − t)/N is the gradient without it, so
+    // the two differ by about 1e-7.
+    for (a, n) in dx.iter().zip(numeric.iter()) {
+        assert_abs_diff_eq!(a, n, epsilon = 1e-6);
+    }
+    // (y − onehot(t)) / N: each row of dx sums to 0
+    for row in dx.rows() {
+        assert_abs_diff_eq!(row.sum(), 0.0, epsilon = 1e-15);
+    }
+}
+
+#[test]
+#[should_panic(expected = "Affine: input [2, 5] flattens to (N, 5) but W has shape (4, 3)")]
+fn affine_fed_the_wrong_shape_names_both_shapes() {
+    let mut affine = Affine::new(Array2::zeros((4, 3)), Array1::zeros(3));
+    affine.forward(&ArrayD::zeros(IxDyn(&[2, 5])), Mode::Train);
+}
