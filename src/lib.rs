@@ -38,11 +38,12 @@ pub use train::train;
 /// Everything a notebook uses, in one import: `use dl_lessons::prelude::*;`.
 pub mod prelude {
     pub use crate::check_kernel_setup;
-    pub use crate::data::Dataset;
+    pub use crate::data::{minibatch_table, minibatches, Dataset};
     pub use crate::display::Table;
     pub use crate::error::{Error, Result};
     pub use crate::experiments::{
-        batch_norm_sweep, chain_rule_check, gradient_flow, layer_activations, zero_init_experiment,
+        batch_norm_sweep, chain_rule_check, descent_1d, gradient_flow, layer_activations,
+        zero_init_experiment,
     };
     pub use crate::functions::{
         cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, relu, sigmoid, softmax,
@@ -55,11 +56,13 @@ pub mod prelude {
     };
     pub use crate::net::{MultiLayerNet, MultiLayerNetConfig, Sequential};
     pub use crate::optim::{
-        trajectory, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd,
+        compare_optimizers, learning_rate_sweep, trajectories, trajectory, AdaGrad, Adam, Momentum,
+        Nesterov, Optimizer, RmsProp, Sgd,
     };
     pub use crate::plot::{
-        accuracy_comparison, accuracy_curves, activation_curves, activation_histograms,
-        batch_norm_grid, loss_curves, sigmoid_curve, vanishing_gradient_chart, Figure,
+        accuracy_comparison, accuracy_curves, accuracy_grid, activation_curves,
+        activation_histograms, batch_norm_grid, learning_rate_chart, loss_curves, optimizer_paths,
+        sigmoid_curve, vanishing_gradient_chart, Figure,
     };
     pub use crate::regularization::WeightDecay;
     pub use crate::train::{train, History, TrainConfig};

@@ -79,7 +79,7 @@ fn training_charts() {
         &loss_curves(&[&a, &b], true).unwrap(),
         &["training loss (smoothed)"],
     );
-    assert!(accuracy_comparison(&[]).is_err());
+    assert!(accuracy_comparison::<History>(&[]).is_err());
 }
 
 #[test]

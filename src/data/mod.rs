@@ -5,8 +5,10 @@
 //! (N,), and the same for the test split.
 
 mod digits;
+mod minibatch;
 mod mnist;
 
+pub use minibatch::{batch_ranges, minibatch_table, minibatches};
 pub use mnist::{load_idx_images, load_idx_labels};
 
 use ndarray::{s, Array1, ArrayD, Axis, IxDyn};

@@ -7,6 +7,7 @@
 
 mod adagrad;
 mod adam;
+mod compare;
 mod momentum;
 mod nesterov;
 mod rmsprop;
@@ -15,6 +16,7 @@ mod trajectory;
 
 pub use adagrad::AdaGrad;
 pub use adam::Adam;
+pub use compare::{compare_optimizers, learning_rate_sweep, trajectories};
 pub use momentum::Momentum;
 pub use nesterov::Nesterov;
 pub use rmsprop::RmsProp;
@@ -26,8 +28,8 @@ use ndarray::ArrayD;
 use crate::error::Result;
 use crate::layers::Param;
 
-/// One update rule.
-pub trait Optimizer {
+/// One update rule. `Send`, so runs can be compared on both cores.
+pub trait Optimizer: Send {
     /// Updates every parameter from its gradient.
     fn update(&mut self, params: &mut [Param<'_>]);
 

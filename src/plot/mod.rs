@@ -8,6 +8,7 @@
 
 mod activations;
 mod figure;
+mod optimizers;
 mod panel;
 mod training;
 
@@ -15,4 +16,7 @@ pub use activations::{
     activation_curves, activation_histograms, sigmoid_curve, vanishing_gradient_chart,
 };
 pub use figure::Figure;
-pub use training::{accuracy_comparison, accuracy_curves, batch_norm_grid, loss_curves};
+pub use optimizers::{learning_rate_chart, optimizer_paths};
+pub use training::{
+    accuracy_comparison, accuracy_curves, accuracy_grid, batch_norm_grid, loss_curves, smooth_curve,
+};

@@ -21,6 +21,11 @@ pub(crate) const COLORS: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
+/// Contour lines and other background lines.
+pub(crate) const LIGHT_GRAY: RGBColor = RGBColor(200, 200, 210);
+/// Marks such as the minimum of a function.
+pub(crate) const BLACK: RGBColor = RGBColor(0, 0, 0);
+
 pub(crate) fn color(i: usize) -> RGBColor {
     COLORS[i % COLORS.len()]
 }
@@ -32,6 +37,8 @@ pub(crate) struct Series {
     pub points: Vec<(f64, f64)>,
     pub color: RGBColor,
     pub dashed: bool,
+    pub markers: bool,
+    pub width: u32,
 }
 
 impl Series {
@@ -41,7 +48,27 @@ impl Series {
             points,
             color,
             dashed: false,
+            markers: false,
+            width: 2,
         }
+    }
+
+    /// A thin line without a legend entry (contours and other background lines).
+    pub fn background(points: Vec<(f64, f64)>, color: RGBColor) -> Series {
+        Series {
+            label: None,
+            points,
+            color,
+            dashed: false,
+            markers: false,
+            width: 1,
+        }
+    }
+
+    /// The same line with a dot at every point.
+    pub fn with_markers(mut self) -> Series {
+        self.markers = true;
+        self
     }
 
     pub fn dashed(mut self) -> Series {
@@ -178,7 +205,7 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         .draw()
         .map_err(plot_error)?;
     for series in &spec.series {
-        let style = series.color.stroke_width(2);
+        let style = series.color.stroke_width(series.width);
         let points = series
             .points
             .iter()
@@ -198,6 +225,19 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
             drawn.label(label.as_str()).legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
             });
+        }
+        if series.markers {
+            let fill = series.color.filled();
+            let inside = |p: &&(f64, f64)| (x0..=x1).contains(&p.0) && (y0..=y1).contains(&p.1);
+            chart
+                .draw_series(
+                    series
+                        .points
+                        .iter()
+                        .filter(inside)
+                        .map(|&p| Circle::new(p, 3, fill)),
+                )
+                .map_err(plot_error)?;
         }
     }
     for note in &spec.notes {

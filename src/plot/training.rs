@@ -1,6 +1,8 @@
 //! Charts of training runs: accuracy curves, comparisons, loss curves and the batch-norm
 //! sweep grid.
 
+use std::borrow::Borrow;
+
 use super::figure::Figure;
 use super::panel::{color, Legend, LineChart, Note, Panel, Series};
 use crate::error::{Error, Result};
@@ -56,9 +58,46 @@ pub fn accuracy_curves(history: &History) -> Figure {
         .expect("fixed ranges always draw")
 }
 
+/// One panel per run with its training and test accuracy (for learning-rate sweeps).
+pub fn accuracy_grid<H: Borrow<History>>(histories: &[H]) -> Result<Figure> {
+    let histories: Vec<&History> = histories.iter().map(Borrow::borrow).collect();
+    if histories.is_empty() {
+        return Err(Error::param("histories", "[]", "give at least one History"));
+    }
+    let x = x_range(&histories);
+    let panels: Vec<Panel> = histories
+        .iter()
+        .map(|h| {
+            let mut chart = LineChart::new(h.label.clone(), "iterations", "accuracy");
+            chart.y_range = Some((0.0, 1.0));
+            chart.x_range = Some(x);
+            chart.series.push(Series::new(
+                "train",
+                points(&h.eval_iterations, &h.train_accuracy),
+                color(0),
+            ));
+            chart.series.push(Series::new(
+                "test",
+                points(&h.eval_iterations, &h.test_accuracy),
+                color(1),
+            ));
+            chart.legend = Legend::LowerRight;
+            divergence_note(h, &mut chart);
+            Panel::Line(chart)
+        })
+        .collect();
+    let text = histories
+        .iter()
+        .map(|h| h.summary())
+        .collect::<Vec<_>>()
+        .join("\n");
+    Figure::from_panels(&panels, 3, (400, 300), text)
+}
+
 /// Several runs side by side: test accuracy (left) and training accuracy (right), one
 /// colour per run.
-pub fn accuracy_comparison(histories: &[&History]) -> Result<Figure> {
+pub fn accuracy_comparison<H: Borrow<History>>(histories: &[H]) -> Result<Figure> {
+    let histories: Vec<&History> = histories.iter().map(Borrow::borrow).collect();
     if histories.is_empty() {
         return Err(Error::param(
             "histories",
@@ -69,7 +108,7 @@ pub fn accuracy_comparison(histories: &[&History]) -> Result<Figure> {
     let panel = |title: &str, pick: fn(&History) -> &Vec<f64>| {
         let mut chart = LineChart::new(title, "iterations", "accuracy");
         chart.y_range = Some((0.0, 1.0));
-        chart.x_range = Some(x_range(histories));
+        chart.x_range = Some(x_range(&histories));
         chart.legend = Legend::LowerRight;
         for (i, h) in histories.iter().enumerate() {
             chart.series.push(Series::new(
@@ -134,7 +173,8 @@ pub fn smooth_curve(x: &[f64]) -> Vec<f64> {
 
 /// The training loss of several runs over the iterations, optionally smoothed as the book
 /// does (`smooth_curve`), one colour per run.
-pub fn loss_curves(histories: &[&History], smooth: bool) -> Result<Figure> {
+pub fn loss_curves<H: Borrow<History>>(histories: &[H], smooth: bool) -> Result<Figure> {
+    let histories: Vec<&History> = histories.iter().map(Borrow::borrow).collect();
     if histories.is_empty() {
         return Err(Error::param(
             "histories",
@@ -151,7 +191,7 @@ pub fn loss_curves(histories: &[&History], smooth: bool) -> Result<Figure> {
         "iterations",
         "loss",
     );
-    chart.x_range = Some(x_range(histories));
+    chart.x_range = Some(x_range(&histories));
     let max_loss = histories
         .iter()
         .flat_map(|h| h.train_loss.iter().copied())
