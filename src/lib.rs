@@ -56,8 +56,8 @@ pub mod prelude {
     };
     pub use crate::net::{MultiLayerNet, MultiLayerNetConfig, Sequential};
     pub use crate::optim::{
-        compare_optimizers, learning_rate_sweep, trajectories, trajectory, AdaGrad, Adam, Momentum,
-        Nesterov, Optimizer, RmsProp, Sgd,
+        book_optimizers, compare_optimizers, course_optimizers, learning_rate_sweep, trajectories,
+        trajectory, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd,
     };
     pub use crate::plot::{
         accuracy_comparison, accuracy_curves, accuracy_grid, activation_curves,

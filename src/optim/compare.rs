@@ -1,6 +1,6 @@
 //! Several optimizers side by side: on the book's valley, and training the same network.
 
-use super::{trajectory, Optimizer, Trajectory};
+use super::{trajectory, AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd, Trajectory};
 use crate::data::Dataset;
 use crate::error::{at_least_one, Result};
 use crate::net::{MultiLayerNet, MultiLayerNetConfig};
@@ -74,4 +74,28 @@ pub fn learning_rate_sweep<O: Optimizer + 'static>(
         .map(|&lr| Box::new(make(lr)) as Box<dyn Optimizer>)
         .collect();
     compare_optimizers(data, net_config, optimizers, train_config)
+}
+
+/// The optimizers of the course's 2_4 solution notebook, with its learning rates:
+/// SGD 0.01, Momentum 0.3, AdaGrad 0.1, RMSProp 0.01, Adam 0.01.
+pub fn course_optimizers() -> Vec<Box<dyn Optimizer>> {
+    vec![
+        Box::new(Sgd::new(0.01)),
+        Box::new(Momentum::new(0.3, 0.9)),
+        Box::new(AdaGrad::new(0.1)),
+        Box::new(RmsProp::new(0.01, 0.99)),
+        Box::new(Adam::new(0.01, 0.9, 0.999)),
+    ]
+}
+
+/// The optimizers of the book's `optimizer_compare_mnist` with their default settings
+/// (SGD, Momentum, AdaGrad, Adam), plus RMSProp, which the book leaves commented out.
+pub fn book_optimizers() -> Vec<Box<dyn Optimizer>> {
+    vec![
+        Box::new(Sgd::default()),
+        Box::new(Momentum::default()),
+        Box::new(AdaGrad::default()),
+        Box::new(Adam::default()),
+        Box::new(RmsProp::default()),
+    ]
 }

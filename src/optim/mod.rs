@@ -16,7 +16,9 @@ mod trajectory;
 
 pub use adagrad::AdaGrad;
 pub use adam::Adam;
-pub use compare::{compare_optimizers, learning_rate_sweep, trajectories};
+pub use compare::{
+    book_optimizers, compare_optimizers, course_optimizers, learning_rate_sweep, trajectories,
+};
 pub use momentum::Momentum;
 pub use nesterov::Nesterov;
 pub use rmsprop::RmsProp;

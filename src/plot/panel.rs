@@ -186,6 +186,14 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(plot_error)?;
     let log10 = spec.log10_y;
+    // Whole numbers on wide axes (iterations), two decimals on narrow ones.
+    let x_format = move |v: &f64| {
+        if x1 - x0 >= 20.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    };
     let y_format = move |v: &f64| {
         if log10 {
             format!("1e{v:.0}")
@@ -202,6 +210,7 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(215, 215, 215))
         .y_label_formatter(&y_format)
+        .x_label_formatter(&x_format)
         .draw()
         .map_err(plot_error)?;
     for series in &spec.series {
