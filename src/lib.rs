@@ -42,8 +42,8 @@ pub mod prelude {
     pub use crate::display::Table;
     pub use crate::error::{Error, Result};
     pub use crate::experiments::{
-        batch_norm_sweep, chain_rule_check, descent_1d, gradient_flow, layer_activations,
-        zero_init_experiment,
+        batch_norm_sweep, chain_rule_check, constraint_geometry, descent_1d, gradient_flow,
+        layer_activations, zero_init_experiment,
     };
     pub use crate::functions::{
         cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, relu, sigmoid, softmax,
@@ -61,10 +61,11 @@ pub mod prelude {
     };
     pub use crate::plot::{
         accuracy_comparison, accuracy_curves, accuracy_grid, activation_curves,
-        activation_histograms, batch_norm_grid, learning_rate_chart, loss_curves, optimizer_paths,
-        sigmoid_curve, vanishing_gradient_chart, Figure,
+        activation_histograms, batch_norm_grid, constraint_chart, learning_rate_chart, loss_curves,
+        optimizer_paths, overfitting_curves, sigmoid_curve, vanishing_gradient_chart,
+        weight_histograms, Figure,
     };
-    pub use crate::regularization::WeightDecay;
+    pub use crate::regularization::{penalty_gradients, WeightDecay};
     pub use crate::train::{train, History, TrainConfig};
     pub use ndarray::{array, s, Array1, Array2, Array3, Array4, ArrayD, Axis};
 }

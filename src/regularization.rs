@@ -77,6 +77,39 @@ fn sign(v: f64) -> f64 {
     }
 }
 
+/// The P69/P71 example challenge on a small array: each weight beside the gradient term
+/// L2 adds (`grad += lambda * param`) and the one L1 adds (`lambda * np.sign(param)`).
+///
+/// ```
+/// use dl_lessons::{ndarray::array, regularization::penalty_gradients};
+/// let table = penalty_gradients(&array![[0.5, -2.0]], 0.1).unwrap();
+/// assert_eq!(table.rows[1], vec!["[0, 1]", "-2", "-0.2", "-0.1"]);
+/// ```
+pub fn penalty_gradients(
+    param: &ndarray::Array2<f64>,
+    weight_decay_lambda: f64,
+) -> Result<crate::display::Table> {
+    non_negative("weight_decay_lambda", weight_decay_lambda)?;
+    let mut table = crate::display::Table::new(
+        format!("gradient terms added to each weight, weight_decay_lambda = {weight_decay_lambda}"),
+        &[
+            "index",
+            "param",
+            "L2: lambda * param",
+            "L1: lambda * sign(param)",
+        ],
+    );
+    for ((i, j), &w) in param.indexed_iter() {
+        table.push(vec![
+            format!("[{i}, {j}]"),
+            format!("{w}"),
+            format!("{}", weight_decay_lambda * w),
+            format!("{}", weight_decay_lambda * sign(w)),
+        ]);
+    }
+    Ok(table)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 mod activations;
 mod batch_norm_sweep;
 mod chain_rule;
+mod constraint_geometry;
 mod descent_1d;
 mod gradient_flow;
 mod zero_init;
@@ -11,6 +12,7 @@ mod zero_init;
 pub use activations::{layer_activations, LayerActivations};
 pub use batch_norm_sweep::{batch_norm_sweep, BatchNormRun};
 pub use chain_rule::chain_rule_check;
+pub use constraint_geometry::{constraint_geometry, quadratic_loss, ConstraintGeometry};
 pub use descent_1d::{bowl, descent_1d};
 pub use gradient_flow::{gradient_flow, GradientFlow};
 pub use zero_init::zero_init_experiment;

@@ -134,6 +134,16 @@ impl Sequential {
         self.layers.iter_mut().flat_map(|l| l.params()).collect()
     }
 
+    /// Every weight (each parameter named `W`, biases and batch-norm parameters left out),
+    /// for histograms of what regularisation does to them.
+    pub fn weights(&mut self) -> Array1<f64> {
+        self.params()
+            .iter()
+            .filter(|p| p.name == "W")
+            .flat_map(|p| p.value.iter().copied())
+            .collect()
+    }
+
     /// The course's names of the parameters, in the order of [`params`](Self::params):
     /// `W1, b1, gamma1, beta1, W2, ...` (weights numbered by weighted layer, batch-norm
     /// parameters by batch-norm layer).

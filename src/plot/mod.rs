@@ -10,6 +10,7 @@ mod activations;
 mod figure;
 mod optimizers;
 mod panel;
+mod regularization;
 mod training;
 
 pub use activations::{
@@ -17,6 +18,7 @@ pub use activations::{
 };
 pub use figure::Figure;
 pub use optimizers::{learning_rate_chart, optimizer_paths};
+pub use regularization::{constraint_chart, overfitting_curves, weight_histograms};
 pub use training::{
     accuracy_comparison, accuracy_curves, accuracy_grid, batch_norm_grid, loss_curves, smooth_curve,
 };

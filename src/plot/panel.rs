@@ -106,6 +106,8 @@ pub(crate) struct LineChart {
     pub series: Vec<Series>,
     pub notes: Vec<Note>,
     pub legend: Legend,
+    /// Filled polygons drawn under the lines (e.g. the gap between two curves).
+    pub bands: Vec<(Vec<(f64, f64)>, RGBColor)>,
 }
 
 impl LineChart {
@@ -120,6 +122,7 @@ impl LineChart {
             series: Vec::new(),
             notes: Vec::new(),
             legend: Legend::UpperRight,
+            bands: Vec::new(),
         }
     }
 }
@@ -213,6 +216,14 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         .x_label_formatter(&x_format)
         .draw()
         .map_err(plot_error)?;
+    for (polygon, fill) in &spec.bands {
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                polygon.clone(),
+                fill.mix(0.2).filled(),
+            )))
+            .map_err(plot_error)?;
+    }
     for series in &spec.series {
         let style = series.color.stroke_width(series.width);
         let points = series

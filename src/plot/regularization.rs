@@ -1,0 +1,203 @@
+//! Charts of Lesson 3: the train/test gap, the L1 and L2 constraint regions (P68), and
+//! the learned weights under each regulariser.
+
+use ndarray::Array1;
+
+use super::figure::Figure;
+use super::panel::{color, BarChart, Legend, LineChart, Note, Panel, Series, BLACK, LIGHT_GRAY};
+use crate::error::{Error, Result};
+use crate::experiments::ConstraintGeometry;
+use crate::train::History;
+
+/// Training and test accuracy with the gap between them shaded and its final size noted.
+pub fn overfitting_curves(history: &History) -> Figure {
+    let points = |values: &[f64]| -> Vec<(f64, f64)> {
+        history
+            .eval_iterations
+            .iter()
+            .zip(values)
+            .map(|(&i, &v)| (i as f64, v))
+            .collect()
+    };
+    let train = points(&history.train_accuracy);
+    let test = points(&history.test_accuracy);
+    let mut chart = LineChart::new(history.label.clone(), "iterations", "accuracy");
+    chart.y_range = Some((0.0, 1.0));
+    chart.x_range = Some((0.0, history.train_loss.len().max(1) as f64));
+    let mut band = train.clone();
+    band.extend(test.iter().rev());
+    chart.bands.push((band, color(3)));
+    chart
+        .series
+        .push(Series::new("training set", train, color(0)));
+    chart.series.push(Series::new("test set", test, color(1)));
+    let gap = history.final_train_accuracy() - history.final_test_accuracy();
+    if let Some(&last) = history.eval_iterations.last() {
+        let at = (
+            0.7 * last as f64,
+            (history.final_test_accuracy() - 0.12).max(0.05),
+        );
+        chart.notes.push(Note {
+            at,
+            text: format!("final gap train − test = {gap:.3}"),
+            color: color(3),
+        });
+    }
+    chart.legend = Legend::LowerRight;
+    let text = format!("{}; train − test = {gap:.4}", history.summary());
+    Figure::from_panels(&[Panel::Line(chart)], 1, (680, 400), text)
+        .expect("fixed ranges always draw")
+}
+
+/// Histograms of the learned weights of several networks (shared x range), each titled
+/// with the share of weights that are (almost) zero.
+pub fn weight_histograms(weights: &[(&str, Array1<f64>)]) -> Result<Figure> {
+    if weights.is_empty() {
+        return Err(Error::param(
+            "weights",
+            "[]",
+            "give at least one (label, weights) pair",
+        ));
+    }
+    // Shared range: the 99th percentile of |w| over all networks, so outliers do not squash the bars.
+    let mut magnitudes: Vec<f64> = weights
+        .iter()
+        .flat_map(|(_, w)| w.iter().map(|v| v.abs()))
+        .collect();
+    magnitudes.sort_by(f64::total_cmp);
+    let reach = magnitudes
+        .get(magnitudes.len() * 99 / 100)
+        .copied()
+        .unwrap_or(1.0)
+        .max(1e-6);
+    const BINS: usize = 41;
+    let width = 2.0 * reach / BINS as f64;
+    let counts: Vec<Vec<f64>> = weights
+        .iter()
+        .map(|(_, w)| {
+            let mut counts = vec![0.0; BINS];
+            for &v in w.iter().filter(|v| v.abs() <= reach) {
+                counts[(((v + reach) / width) as usize).min(BINS - 1)] += 1.0;
+            }
+            counts
+        })
+        .collect();
+    let y_max = counts.iter().flatten().copied().fold(0.0, f64::max);
+    let near_zero = |w: &Array1<f64>| {
+        w.iter().filter(|v| v.abs() < 1e-3).count() as f64 / w.len().max(1) as f64
+    };
+    let panels: Vec<Panel> = weights
+        .iter()
+        .zip(&counts)
+        .enumerate()
+        .map(|(i, ((label, w), counts))| {
+            Panel::Bars(BarChart {
+                title: format!("{label}: {:.0}% with |w| < 0.001", 100.0 * near_zero(w)),
+                x_label: "weight".into(),
+                bars: counts
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &c)| {
+                        (
+                            -reach + k as f64 * width,
+                            -reach + (k + 1) as f64 * width,
+                            c,
+                        )
+                    })
+                    .collect(),
+                x_range: (-reach, reach),
+                y_max,
+                show_y_labels: i == 0,
+                color: color(i),
+            })
+        })
+        .collect();
+    let text = weights
+        .iter()
+        .map(|(label, w)| {
+            format!(
+                "{label}: {} weights, {:.1}% with |w| < 0.001, mean |w| {:.4}",
+                w.len(),
+                100.0 * near_zero(w),
+                w.mapv(f64::abs).mean().unwrap_or(0.0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Figure::from_panels(&panels, weights.len().min(3), (360, 280), text)
+}
+
+/// P68: the loss's contours around its unregularised optimum w*, the L2 circle (left) and the
+/// L1 diamond (right), and where each constrained optimum lies.
+pub fn constraint_chart(geometry: &ConstraintGeometry) -> Figure {
+    let (a, b) = geometry.optimum;
+    let ellipse = |c: f64| -> Vec<(f64, f64)> {
+        (0..=160)
+            .map(|i| std::f64::consts::TAU * i as f64 / 160.0)
+            .map(|t| (a + c.sqrt() * t.cos(), b + c.sqrt() / 2.0 * t.sin()))
+            .collect()
+    };
+    let loss_at = |w: (f64, f64)| crate::experiments::quadratic_loss(w, geometry.optimum);
+    let span = (a.abs().max(b.abs()) + geometry.radius) * 1.15;
+    let panel = |title: &str, region: Vec<(f64, f64)>, best: (f64, f64), k: usize| {
+        let mut chart = LineChart::new(title, "w₁", "w₂");
+        chart.x_range = Some((-span, span));
+        chart.y_range = Some((-span, span));
+        for c in [0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0] {
+            chart
+                .series
+                .push(Series::background(ellipse(c), LIGHT_GRAY));
+        }
+        chart
+            .series
+            .push(Series::background(vec![(-span, 0.0), (span, 0.0)], BLACK));
+        chart
+            .series
+            .push(Series::background(vec![(0.0, -span), (0.0, span)], BLACK));
+        chart.series.push(Series::new(
+            format!("contour E = {:.3} touching the region", loss_at(best)),
+            ellipse(loss_at(best)),
+            color(3),
+        ));
+        chart.bands.push((region.clone(), color(k)));
+        chart.series.push(Series::new(
+            format!("region, r = {}", geometry.radius),
+            region,
+            color(k),
+        ));
+        chart.notes.push(Note {
+            at: (a, b),
+            text: "w*".into(),
+            color: BLACK,
+        });
+        chart.notes.push(Note {
+            at: best,
+            text: format!("({:.3}, {:.3})", best.0, best.1),
+            color: color(3),
+        });
+        chart.legend = Legend::LowerRight;
+        Panel::Line(chart)
+    };
+    let panels = [
+        panel(
+            "L2 (Ridge): circle w₁² + w₂² ≤ r²",
+            geometry.circle(),
+            geometry.l2_optimum,
+            0,
+        ),
+        panel(
+            "L1 (Lasso): diamond |w₁| + |w₂| ≤ r",
+            geometry.diamond(),
+            geometry.l1_optimum,
+            2,
+        ),
+    ];
+    let text = format!(
+        "optimum without penalty {:?}; with L2 {:.3?}; with L1 {:.3?} (a weight exactly 0: {})",
+        geometry.optimum,
+        geometry.l2_optimum,
+        geometry.l1_optimum,
+        geometry.l1_optimum.0 == 0.0 || geometry.l1_optimum.1 == 0.0
+    );
+    Figure::from_panels(&panels, 2, (480, 480), text).expect("fixed ranges always draw")
+}
