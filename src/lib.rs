@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod conv;
 pub mod data;
 pub mod display;
 pub mod error;
@@ -38,6 +39,9 @@ pub use train::train;
 /// Everything a notebook uses, in one import: `use dl_lessons::prelude::*;`.
 pub mod prelude {
     pub use crate::check_kernel_setup;
+    pub use crate::conv::{
+        col2im, crop, im2col, im2col_without_transpose, output_size, zero_pad, ConvGeometry,
+    };
     pub use crate::data::{minibatch_table, minibatches, Dataset};
     pub use crate::display::Table;
     pub use crate::error::{Error, Result};
@@ -51,8 +55,8 @@ pub mod prelude {
     };
     pub use crate::init::{rng, Init};
     pub use crate::layers::{
-        check_layer_gradients, Affine, BatchNormalization, Dropout, Layer, Mode, Param, Relu,
-        Sigmoid, SoftmaxWithLoss, Tanh,
+        check_layer_gradients, Affine, BatchNormalization, Convolution, Dropout, Layer, Mode,
+        Param, Pooling, Relu, Sigmoid, SoftmaxWithLoss, Tanh,
     };
     pub use crate::net::{MultiLayerNet, MultiLayerNetConfig, Sequential};
     pub use crate::optim::{

@@ -6,8 +6,10 @@
 
 mod affine;
 mod batch_normalization;
+mod convolution;
 mod dropout;
 mod gradient_check;
+mod pooling;
 mod relu;
 mod sigmoid;
 mod softmax_with_loss;
@@ -15,9 +17,11 @@ mod tanh;
 
 pub use affine::Affine;
 pub use batch_normalization::BatchNormalization;
+pub use convolution::Convolution;
 pub use dropout::Dropout;
 pub(crate) use gradient_check::compare;
 pub use gradient_check::{check_layer_gradients, GradientCheck};
+pub use pooling::{Pooling, PoolingKind};
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use softmax_with_loss::SoftmaxWithLoss;

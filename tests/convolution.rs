@@ -1,0 +1,282 @@
+//! im2col, col2im and the convolution layers against the course's numbers, a nested-loop
+//! reference, the adjoint identity and numerical gradients.
+
+use dl_lessons::init::{randn, rng};
+use dl_lessons::layers::{check_layer_gradients, Convolution, Layer, Mode, Pooling};
+use dl_lessons::ndarray::{Array1, Array2, Array4, Zip};
+use dl_lessons::prelude::{col2im, im2col, im2col_without_transpose, output_size};
+
+/// The input printed in the course's 2_6 solution notebook (section 2.2 of the reference).
+fn course_input() -> Array4<f64> {
+    let values = [
+        54., 49., 43., 77., 65., 46., 25., 53., 55., 96., 31., 63., 66., 10., 56., 20., //
+        67., 79., 6., 11., 14., 44., 82., 45., 84., 93., 71., 65., 74., 27., 16., 89.,
+    ];
+    Array4::from_shape_vec((2, 1, 4, 4), values.to_vec()).unwrap()
+}
+
+fn rows(a: &Array2<f64>) -> Vec<Vec<f64>> {
+    a.rows().into_iter().map(|r| r.to_vec()).collect()
+}
+
+#[test]
+fn im2col_reproduces_the_course_try() {
+    let col = im2col(&course_input(), 3, 3, 1, 0).unwrap();
+    assert_eq!(col.dim(), (8, 9));
+    let r = rows(&col);
+    assert_eq!(r[0], vec![54., 49., 43., 65., 46., 25., 55., 96., 31.]);
+    assert_eq!(r[1], vec![49., 43., 77., 46., 25., 53., 96., 31., 63.]);
+    assert_eq!(r[2], vec![65., 46., 25., 55., 96., 31., 66., 10., 56.]);
+    assert_eq!(r[3], vec![46., 25., 53., 96., 31., 63., 10., 56., 20.]);
+    assert_eq!(r[4], vec![67., 79., 6., 14., 44., 82., 84., 93., 71.]);
+}
+
+#[test]
+fn im2col_without_transpose_reproduces_the_scrambled_rows() {
+    let col = im2col_without_transpose(&course_input(), 3, 3, 1, 0).unwrap();
+    assert_eq!(col.dim(), (8, 9));
+    let expected = [
+        [54., 49., 65., 46., 49., 43., 46., 25., 43.],
+        [77., 25., 53., 65., 46., 55., 96., 46., 25.],
+        [96., 31., 25., 53., 31., 63., 55., 96., 66.],
+        [10., 96., 31., 10., 56., 31., 63., 56., 20.],
+        [67., 79., 14., 44., 79., 6., 44., 82., 6.],
+        [11., 82., 45., 14., 44., 84., 93., 44., 82.],
+        [93., 71., 82., 45., 71., 65., 84., 93., 74.],
+        [27., 93., 71., 27., 16., 71., 65., 16., 89.],
+    ];
+    assert_eq!(
+        rows(&col),
+        expected.iter().map(|r| r.to_vec()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn col2im_reproduces_the_course_solution() {
+    let x = course_input();
+    let img = col2im(&im2col(&x, 3, 3, 1, 0).unwrap(), (2, 1, 4, 4), 3, 3, 1, 0).unwrap();
+    let sample0 = [
+        54., 98., 86., 77., 130., 184., 100., 106., 110., 384., 124., 126., 66., 20., 112., 20.,
+    ];
+    let sample1 = [
+        67., 158., 12., 11., 28., 176., 328., 90., 168., 372., 284., 130., 74., 54., 32., 89.,
+    ];
+    let got = img.into_raw_vec_and_offset().0;
+    assert_eq!(&got[..16], &sample0);
+    assert_eq!(&got[16..], &sample1);
+}
+
+#[test]
+fn filter_6_stride_2_pad_1_covers_each_pixel_once() {
+    let x = course_input();
+    let col = im2col(&x, 6, 6, 2, 1).unwrap();
+    assert_eq!(col.dim(), (2, 36));
+    // the padded 6x6 image flattened: pixels at 7-10, 13-16, 19-22, 25-28
+    let row0 = col.row(0).to_vec();
+    let positions: Vec<usize> = (0..36).filter(|&k| row0[k] != 0.0).collect();
+    assert_eq!(
+        positions,
+        vec![7, 8, 9, 10, 13, 14, 15, 16, 19, 20, 21, 22, 25, 26, 27, 28]
+    );
+    // C = 1 and OH = OW = 1: the transpose only moves axes of size 1
+    assert_eq!(im2col_without_transpose(&x, 6, 6, 2, 1).unwrap(), col);
+    assert_eq!(col2im(&col, (2, 1, 4, 4), 6, 6, 2, 1).unwrap(), x); // no overlap: an exact inverse
+}
+
+#[test]
+fn output_size_p100_and_errors_name_the_numbers() {
+    assert_eq!(output_size(6, 2, 1, 1).unwrap(), 7);
+    assert_eq!(output_size(5, 3, 2, 1).unwrap(), 3);
+    assert_eq!(
+        output_size(4, 6, 1, 0).unwrap_err().to_string(),
+        "filter 6 does not fit the padded input 4 (4 + 2·pad 0): choose filter <= 4 or pad >= 1"
+    );
+    assert_eq!(
+        output_size(4, 3, 0, 0).unwrap_err().to_string(),
+        "stride = 0: must be at least 1"
+    );
+    assert_eq!(
+        output_size(4, 0, 1, 0).unwrap_err().to_string(),
+        "filter size = 0: must be at least 1"
+    );
+    let e = im2col(&course_input(), 3, 7, 1, 1).unwrap_err().to_string();
+    assert!(
+        e.starts_with("filter_w (width): filter 7 does not fit the padded input 6"),
+        "{e}"
+    );
+    let e = col2im(&Array2::zeros((3, 9)), (2, 1, 4, 4), 3, 3, 1, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("col has shape (3, 9) but input (2, 1, 4, 4)") && e.contains("gives (8, 9)"),
+        "{e}"
+    );
+}
+
+/// The geometries the property tests run over: strides, pads, channel counts and sizes
+/// that do not divide evenly.
+const CASES: [((usize, usize, usize, usize), usize, usize, usize, usize); 7] = [
+    ((2, 1, 4, 4), 3, 3, 1, 0),
+    ((2, 3, 5, 5), 3, 3, 2, 1),
+    ((1, 2, 7, 6), 3, 2, 2, 0), // 7 and 6 do not divide: the last row is never read
+    ((3, 2, 6, 6), 2, 2, 2, 0),
+    ((1, 1, 5, 4), 4, 3, 3, 2),
+    ((2, 4, 3, 3), 1, 1, 1, 0),
+    ((1, 3, 8, 8), 5, 5, 1, 2),
+];
+
+fn reference_convolution(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    b: &Array1<f64>,
+    stride: usize,
+    pad: usize,
+) -> Array4<f64> {
+    let (n, c, h, width) = x.dim();
+    let (fn_, _, fh, fw) = w.dim();
+    let oh = (h + 2 * pad - fh) / stride + 1;
+    let ow = (width + 2 * pad - fw) / stride + 1;
+    let mut out = Array4::zeros((n, fn_, oh, ow));
+    for s in 0..n {
+        for f in 0..fn_ {
+            for i in 0..oh {
+                for j in 0..ow {
+                    let mut sum = b[f];
+                    for ch in 0..c {
+                        for y in 0..fh {
+                            for xx in 0..fw {
+                                let (py, px) = (i * stride + y, j * stride + xx);
+                                if py >= pad && px >= pad && py - pad < h && px - pad < width {
+                                    sum += w[[f, ch, y, xx]] * x[[s, ch, py - pad, px - pad]];
+                                }
+                            }
+                        }
+                    }
+                    out[[s, f, i, j]] = sum;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn convolution_forward_equals_the_nested_loop_reference() {
+    for (k, &(shape, fh, fw, stride, pad)) in CASES.iter().enumerate() {
+        let x: Array4<f64> = randn(shape, 1.0, &mut rng(k as u64));
+        let w: Array4<f64> = randn((3, shape.1, fh, fw), 1.0, &mut rng(100 + k as u64));
+        let b: Array1<f64> = randn(3, 1.0, &mut rng(200 + k as u64));
+        let expected = reference_convolution(&x, &w, &b, stride, pad);
+        let mut conv = Convolution::new(w, b, stride, pad).unwrap();
+        let out = conv.forward(&x.into_dyn(), Mode::Eval);
+        assert_eq!(out.shape(), expected.shape(), "case {k}");
+        for (a, e) in out.iter().zip(expected.iter()) {
+            assert!((a - e).abs() < 1e-12, "case {k}: {a} vs {e}");
+        }
+    }
+}
+
+#[test]
+fn col2im_is_adjoint_of_im2col() {
+    for (k, &(shape, fh, fw, stride, pad)) in CASES.iter().enumerate() {
+        let x: Array4<f64> = randn(shape, 1.0, &mut rng(k as u64));
+        let col = im2col(&x, fh, fw, stride, pad).unwrap();
+        let c: Array2<f64> = randn(col.raw_dim(), 1.0, &mut rng(50 + k as u64));
+        let back = col2im(&c, shape, fh, fw, stride, pad).unwrap();
+        let lhs: f64 = Zip::from(&col).and(&c).fold(0.0, |acc, a, b| acc + a * b);
+        let rhs: f64 = Zip::from(&x).and(&back).fold(0.0, |acc, a, b| acc + a * b);
+        assert!(
+            (lhs - rhs).abs() < 1e-9 * lhs.abs().max(1.0),
+            "case {k}: {lhs} vs {rhs}"
+        );
+    }
+}
+
+#[test]
+fn convolution_gradients() {
+    for (k, &(shape, fh, fw, stride, pad)) in CASES.iter().enumerate().take(5) {
+        let w: Array4<f64> = randn((2, shape.1, fh, fw), 0.5, &mut rng(k as u64));
+        let b: Array1<f64> = randn(2, 0.5, &mut rng(10 + k as u64));
+        let mut conv = Convolution::new(w, b, stride, pad).unwrap();
+        let x: Array4<f64> = randn(shape, 1.0, &mut rng(20 + k as u64));
+        let check = check_layer_gradients(&mut conv, &x.into_dyn(), k as u64);
+        for (name, abs, rel) in &check.rows {
+            assert!(*rel < 1e-7, "case {k}: {name}: abs {abs:e} rel {rel:e}");
+        }
+    }
+}
+
+#[test]
+fn pooling_gradients_max_and_average() {
+    for (k, &(shape, ph, pw, stride, pad)) in CASES.iter().enumerate().take(4) {
+        // distinct values, so no window has a tie that a nudge could flip
+        let x = Array4::from_shape_fn(shape, |(a, b, c, d)| {
+            ((a * 131 + b * 71 + c * 17 + d * 7) % 97) as f64 * 0.01
+        });
+        for mut pooling in [
+            Pooling::new(ph, pw, stride, pad).unwrap(),
+            Pooling::average(ph, pw, stride, pad).unwrap(),
+        ] {
+            let check = check_layer_gradients(&mut pooling, &x.clone().into_dyn(), k as u64);
+            for (name, abs, rel) in &check.rows {
+                assert!(
+                    *rel < 1e-7,
+                    "case {k} {}: {name}: abs {abs:e} rel {rel:e}",
+                    pooling.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn max_pooling_ties_go_to_the_first_maximum() {
+    let x = Array4::from_shape_vec((1, 1, 2, 2), vec![3.0, 3.0, 1.0, 3.0]).unwrap();
+    let mut pooling = Pooling::new(2, 2, 2, 0).unwrap();
+    pooling.forward(&x.into_dyn(), Mode::Train);
+    assert_eq!(pooling.arg_max().to_vec(), vec![0]);
+    let dx = pooling.backward(&Array4::from_elem((1, 1, 1, 1), 5.0).into_dyn());
+    assert_eq!(dx.into_raw_vec_and_offset().0, vec![5.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn bad_layer_settings_are_errors_and_bad_shapes_panic_with_both_shapes() {
+    assert_eq!(
+        Pooling::new(2, 2, 0, 0).err().unwrap().to_string(),
+        "stride = 0: must be at least 1"
+    );
+    assert_eq!(
+        Pooling::new(0, 2, 1, 0).err().unwrap().to_string(),
+        "pool_h = 0: must be at least 1"
+    );
+    let e = Convolution::new(Array4::zeros((3, 1, 2, 2)), Array1::zeros(2), 1, 0)
+        .err()
+        .unwrap()
+        .to_string();
+    assert_eq!(e, "W has 3 filters (shape (3, 1, 2, 2)) but b has 2 values");
+    let conv = Convolution::new(Array4::zeros((3, 2, 2, 2)), Array1::zeros(3), 1, 0).unwrap();
+    let e = conv.geometry((1, 1, 5, 5)).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "the filters have 2 channels but the input (1, 1, 5, 5) has 1"
+    );
+    let e = Pooling::new(5, 5, 1, 0)
+        .unwrap()
+        .geometry((1, 1, 4, 4))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("filter 5 does not fit the padded input 4"),
+        "{e}"
+    );
+    let result = std::panic::catch_unwind(|| {
+        let mut conv =
+            Convolution::new(Array4::zeros((3, 2, 2, 2)), Array1::zeros(3), 1, 0).unwrap();
+        conv.forward(&Array4::<f64>::zeros((1, 1, 5, 5)).into_dyn(), Mode::Train);
+    });
+    let message = *result.unwrap_err().downcast::<String>().unwrap();
+    assert!(
+        message.contains("W [3, 2, 2, 2] on x [1, 1, 5, 5]"),
+        "{message}"
+    );
+}
