@@ -115,7 +115,10 @@ fn output_size_p100_and_errors_name_the_numbers() {
 
 /// The geometries the property tests run over: strides, pads, channel counts and sizes
 /// that do not divide evenly.
-const CASES: [((usize, usize, usize, usize), usize, usize, usize, usize); 7] = [
+/// (input shape, filter_h, filter_w, stride, pad)
+type Case = ((usize, usize, usize, usize), usize, usize, usize, usize);
+
+const CASES: [Case; 7] = [
     ((2, 1, 4, 4), 3, 3, 1, 0),
     ((2, 3, 5, 5), 3, 3, 2, 1),
     ((1, 2, 7, 6), 3, 2, 2, 0), // 7 and 6 do not divide: the last row is never read
