@@ -64,6 +64,8 @@ pub struct Table {
     pub header: Vec<String>,
     /// The cells, row by row.
     pub rows: Vec<Vec<String>>,
+    /// A background colour per row (CSS), where one is set.
+    pub row_colors: Vec<Option<String>>,
 }
 
 impl Table {
@@ -80,12 +82,20 @@ impl Table {
             title: title.into(),
             header: header.iter().map(|h| h.to_string()).collect(),
             rows: Vec::new(),
+            row_colors: Vec::new(),
         }
     }
 
     /// Adds a row.
     pub fn push(&mut self, row: Vec<String>) {
         self.rows.push(row);
+        self.row_colors.push(None);
+    }
+
+    /// Adds a row with a background colour (a CSS colour).
+    pub fn push_colored(&mut self, row: Vec<String>, color: &str) {
+        self.rows.push(row);
+        self.row_colors.push(Some(color.to_string()));
     }
 
     /// The table as an HTML fragment.
@@ -105,8 +115,13 @@ impl Table {
             );
         }
         html.push_str("</tr>");
-        for row in &self.rows {
-            html.push_str("<tr>");
+        for (i, row) in self.rows.iter().enumerate() {
+            match self.row_colors.get(i).and_then(|c| c.as_ref()) {
+                Some(c) => {
+                    let _ = write!(html, "<tr style=\"background:{}\">", escape(c));
+                }
+                None => html.push_str("<tr>"),
+            }
             for cell in row {
                 let _ = write!(html, "<td style=\"padding:2px 8px\">{}</td>", escape(cell));
             }

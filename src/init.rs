@@ -102,6 +102,23 @@ where
     })
 }
 
+/// Whole numbers 0..`high` stored as floats, like the course's `np.random.rand(...) * 100 // 1`.
+///
+/// ```
+/// use dl_lessons::{init::rand_integers, ndarray::Array4};
+/// let x: Array4<f64> = rand_integers((2, 1, 4, 4), 100, 0);
+/// assert!(x.iter().all(|&v| v.fract() == 0.0 && (0.0..100.0).contains(&v)));
+/// ```
+pub fn rand_integers<Sh, D>(shape: Sh, high: u32, seed: u64) -> Array<f64, D>
+where
+    Sh: ShapeBuilder<Dim = D>,
+    D: Dimension,
+{
+    use rand::Rng as _;
+    let mut rng = rng(seed);
+    Array::from_shape_simple_fn(shape, || f64::from(rng.random_range(0..high.max(1))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

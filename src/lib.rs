@@ -53,7 +53,7 @@ pub mod prelude {
         cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, relu, sigmoid, softmax,
         step_function, tanh, Activation,
     };
-    pub use crate::init::{rng, Init};
+    pub use crate::init::{rand_integers, rng, Init};
     pub use crate::layers::{
         check_layer_gradients, Affine, BatchNormalization, Convolution, Dropout, Layer, Mode,
         Param, Pooling, Relu, Sigmoid, SoftmaxWithLoss, Tanh,
@@ -65,8 +65,10 @@ pub mod prelude {
     };
     pub use crate::plot::{
         accuracy_comparison, accuracy_curves, accuracy_grid, activation_curves,
-        activation_histograms, batch_norm_grid, constraint_chart, learning_rate_chart, loss_curves,
-        optimizer_paths, overfitting_curves, sigmoid_curve, vanishing_gradient_chart,
+        activation_histograms, batch_norm_grid, col2im_diagram, constraint_chart,
+        convolution_diagram, convolution_windows, flatten_diagram, im2col_animation,
+        im2col_diagram, im2col_table, learning_rate_chart, loss_curves, optimizer_paths,
+        overfitting_curves, pooling_diagram, sigmoid_curve, vanishing_gradient_chart,
         weight_histograms, Figure,
     };
     pub use crate::regularization::{penalty_gradients, WeightDecay};

@@ -283,3 +283,60 @@ fn bad_layer_settings_are_errors_and_bad_shapes_panic_with_both_shapes() {
         "{message}"
     );
 }
+
+#[test]
+fn diagrams_render_and_refuse_what_they_cannot_draw() {
+    use dl_lessons::plot::{
+        col2im_diagram, convolution_diagram, convolution_windows, flatten_diagram,
+        im2col_animation, im2col_diagram, im2col_table, pooling_diagram,
+    };
+    let x = course_input();
+    let windows = convolution_windows(8, 8, 3, 3, 2, 1, 4).unwrap();
+    assert!(
+        windows
+            .text()
+            .contains("padded rows never read [9], columns never read [9]"),
+        "{}",
+        windows.text()
+    );
+    assert!(windows.svg().starts_with("<svg"));
+    let e = convolution_windows(4, 4, 3, 3, 1, 0, 4)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "chosen = 4: must be a window index below OH·OW = 4");
+    assert!(im2col_diagram(&x, 3, 3, 1, 0)
+        .unwrap()
+        .text()
+        .contains("4 of the 4 rows of sample 0 mix"));
+    assert!(im2col_diagram(&x, 6, 6, 2, 1)
+        .unwrap()
+        .text()
+        .contains("0 of the 1 rows"));
+    assert!(col2im_diagram(&x, 6, 6, 2, 1)
+        .unwrap()
+        .text()
+        .ends_with("equals x"));
+    assert!(pooling_diagram(&x, 2, 2, 2)
+        .unwrap()
+        .text()
+        .contains("maxima at [(1, 0), (0, 3), (2, 1), (2, 3)]"));
+    let animation = im2col_animation(&x, 3, 3, 1, 0).unwrap();
+    assert_eq!(animation.svg().matches("<animate ").count(), 2 + 3); // window x and y, rows 1..3 appear
+    let big = Array4::zeros((1, 1, 20, 20));
+    assert!(im2col_diagram(&big, 2, 2, 1, 0)
+        .unwrap_err()
+        .to_string()
+        .contains("too many to draw"));
+    let table = im2col_table(&x, 3, 3, 1, 0).unwrap();
+    assert_eq!(table.rows.len(), 8);
+    assert!(table.to_html().contains("background:#aec7e8"));
+    let w = Array4::ones((2, 1, 2, 2));
+    let figure = convolution_diagram(&x, &w, &Array1::from(vec![0.5, -1.0]), 1, 0).unwrap();
+    assert!(figure.text().starts_with("output shape [2, 2, 3, 3]"));
+    let image = Array2::from_shape_fn((8, 8), |(i, j)| (i * j) as f64 / 49.0);
+    assert!(flatten_diagram(&image, 3, 4)
+        .unwrap()
+        .text()
+        .contains("[19, 20, 21, 27, 28, 29, 35, 36, 37]"));
+    assert!(flatten_diagram(&image, 8, 0).is_err());
+}

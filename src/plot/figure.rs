@@ -45,6 +45,11 @@ impl Figure {
         Ok(Figure { svg, text })
     }
 
+    /// A figure from a finished SVG document.
+    pub(crate) fn from_svg(svg: String, text: String) -> Figure {
+        Figure { svg, text }
+    }
+
     /// The SVG document.
     pub fn svg(&self) -> &str {
         &self.svg

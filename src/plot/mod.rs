@@ -7,14 +7,20 @@
 //! one rich output.
 
 mod activations;
+mod convolution;
 mod figure;
 mod optimizers;
 mod panel;
 mod regularization;
+mod svg;
 mod training;
 
 pub use activations::{
     activation_curves, activation_histograms, sigmoid_curve, vanishing_gradient_chart,
+};
+pub use convolution::{
+    col2im_diagram, convolution_diagram, convolution_windows, flatten_diagram, im2col_animation,
+    im2col_diagram, im2col_table, pooling_diagram,
 };
 pub use figure::Figure;
 pub use optimizers::{learning_rate_chart, optimizer_paths};
