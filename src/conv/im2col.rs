@@ -60,11 +60,12 @@ pub fn im2col(
 ///
 /// ```
 /// use dl_lessons::{conv::{im2col, im2col_without_transpose}, ndarray::Array4};
-/// let x = Array4::from_shape_fn((1, 1, 3, 3), |(_, _, y, x)| (3 * y + x) as f64);
+/// let x = Array4::from_shape_fn((1, 1, 3, 4), |(_, _, y, x)| (4 * y + x) as f64);
 /// let scrambled = im2col_without_transpose(&x, 2, 2, 1, 0).unwrap();
-/// assert_eq!(scrambled.dim(), (4, 4));
-/// assert_eq!(scrambled.row(0).to_vec(), vec![0.0, 1.0, 3.0, 4.0]); // what offset (0, 0) sees at the 4 positions
-/// assert_ne!(scrambled, im2col(&x, 2, 2, 1, 0).unwrap());
+/// assert_eq!(scrambled.dim(), (6, 4));
+/// // filter offset (0, 0) seen at the 6 window positions, cut into rows of 4
+/// assert_eq!(scrambled.row(0).to_vec(), vec![0.0, 1.0, 2.0, 4.0]);
+/// assert_eq!(im2col(&x, 2, 2, 1, 0).unwrap().row(0).to_vec(), vec![0.0, 1.0, 4.0, 5.0]);
 /// ```
 pub fn im2col_without_transpose(
     x: &Array4<f64>,

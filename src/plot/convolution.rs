@@ -13,6 +13,7 @@ const PAD_FILL: &str = "#eeeeee";
 const UNREACHED_FILL: &str = "#f4cccc";
 
 /// Outline of the window at output position (i, j) on a grid drawn at (x0, y0).
+#[allow(clippy::too_many_arguments)]
 fn outline(
     svg: &mut Svg,
     g: &ConvGeometry,

@@ -40,6 +40,7 @@ impl Svg {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn rect(
         &mut self,
         x: f64,

@@ -1,0 +1,108 @@
+//! Convolution speed against memory bandwidth and against numpy, measured in one run.
+//!
+//! `cargo bench --bench conv` prints, for the course's two convolution shapes,
+//! (100, 1, 28, 28) with 5x5 filters and (100, 30, 12, 12) with 3x3 filters and pad 1:
+//! im2col's write bandwidth as a fraction of a plain copy of the same number of bytes
+//! (target: at least 0.5), and Convolution forward+backward (30 filters) against the
+//! course's algorithm in numpy, `benches/conv_numpy.py` (target: at least 3x faster).
+//! The numpy side runs with `$PYTHON` or `.venv/bin/python` (needs numpy:
+//! `.venv/bin/pip install numpy`); without it only the Rust numbers are printed.
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::Instant;
+
+use dl_lessons::conv::im2col;
+use dl_lessons::init::{randn, rng};
+use dl_lessons::layers::{Convolution, Layer, Mode};
+use dl_lessons::ndarray::{Array1, Array4, ArrayD};
+
+fn median_seconds(repeats: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[repeats / 2]
+}
+
+fn numpy_times() -> Option<Vec<(String, f64, f64)>> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| {
+        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
+        if std::path::Path::new(venv).exists() {
+            venv.into()
+        } else {
+            "python3".into()
+        }
+    });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/conv_numpy.py");
+    let output = Command::new(&python).arg(script).output().ok()?;
+    if !output.status.success() {
+        eprintln!(
+            "numpy reference did not run ({python}): {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        return None;
+    }
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                Some((
+                    f.first()?.to_string(),
+                    f.get(1)?.parse().ok()?,
+                    f.get(2)?.parse().ok()?,
+                ))
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    let cases = [
+        ("mnist", (100, 1, 28, 28), 5, 0),
+        ("pooled", (100, 30, 12, 12), 3, 1),
+    ];
+    let numpy = numpy_times();
+    for (name, shape, f, pad) in cases {
+        let x: Array4<f64> = randn(shape, 1.0, &mut rng(0));
+        let col = im2col(&x, f, f, 1, pad).unwrap();
+        let bytes = (col.len() * 8) as f64;
+        let t_im2col = median_seconds(15, || {
+            black_box(im2col(black_box(&x), f, f, 1, pad).unwrap());
+        });
+        let source = vec![1.0f64; col.len()];
+        let t_copy = median_seconds(15, || {
+            black_box(black_box(&source).clone());
+        });
+        let w: Array4<f64> = randn((30, shape.1, f, f), 0.01, &mut rng(1));
+        let mut conv = Convolution::new(w, Array1::zeros(30), 1, pad).unwrap();
+        let xd = x.clone().into_dyn();
+        let t_conv = median_seconds(15, || {
+            let out = conv.forward(&xd, Mode::Train);
+            black_box(conv.backward(&ArrayD::ones(out.raw_dim())));
+        });
+        println!(
+            "{name} {shape:?} {f}x{f} pad {pad}: im2col {:.2} ms = {:.1} GB/s, copy of the same bytes {:.1} GB/s, ratio {:.2} (target >= 0.5)",
+            t_im2col * 1e3,
+            bytes / t_im2col / 1e9,
+            bytes / t_copy / 1e9,
+            t_copy / t_im2col
+        );
+        match numpy.as_ref().and_then(|n| n.iter().find(|(c, _, _)| c == name)) {
+            Some((_, np_im2col, np_conv)) => println!(
+                "{name}: numpy im2col {:.2} ms ({:.2} of copy bandwidth); Convolution forward+backward {:.2} ms vs numpy {:.2} ms: {:.1}x faster (target >= 3)",
+                np_im2col * 1e3,
+                t_copy / np_im2col,
+                t_conv * 1e3,
+                np_conv * 1e3,
+                np_conv / t_conv
+            ),
+            None => println!("{name}: Convolution forward+backward {:.2} ms (numpy reference not run)", t_conv * 1e3),
+        }
+    }
+}
