@@ -5,7 +5,7 @@
 //! `im2col(x) · W.reshape(FN, -1)ᵀ` is the convolution. col2im is its adjoint: it adds
 //! every row back at its window, so overlapping windows add up.
 
-use ndarray::{Array2, Array4};
+use ndarray::{Array2, Array4, ArrayView2, ArrayView4};
 
 use super::geometry::ConvGeometry;
 use super::image::zero_pad;
@@ -27,31 +27,52 @@ pub fn im2col(
     stride: usize,
     pad: usize,
 ) -> Result<Array2<f64>> {
+    let mut col = Vec::new();
+    let g = im2col_into(x.view(), filter_h, filter_w, stride, pad, &mut col)?;
+    Ok(Array2::from_shape_vec(g.col_shape(), col).expect("sizes match"))
+}
+
+/// [`im2col`] written into `col` (cleared first, its allocation reused), for layers that
+/// run it at every step.
+pub(crate) fn im2col_into(
+    x: ArrayView4<'_, f64>,
+    filter_h: usize,
+    filter_w: usize,
+    stride: usize,
+    pad: usize,
+    col: &mut Vec<f64>,
+) -> Result<ConvGeometry> {
     let g = ConvGeometry::new(x.dim(), filter_h, filter_w, stride, pad)?;
     let c = x.dim().1;
-    let img = zero_pad(x, pad);
-    let img = img.as_slice().expect("zero_pad is contiguous");
+    // Without padding the input is read in place; otherwise from a zero-padded copy.
+    let padded;
+    let img = if pad == 0 {
+        x.as_standard_layout()
+    } else {
+        padded = zero_pad(&x.to_owned(), pad);
+        padded.view().into()
+    };
+    let img = img.as_slice().expect("standard layout");
     let (hp, wp) = (g.input_shape.2 + 2 * pad, g.input_shape.3 + 2 * pad);
     let (rows, cols) = g.col_shape();
-    let mut col = vec![0.0; rows * cols];
+    col.clear();
+    col.reserve(rows * cols);
     // One output row per window; each window row is a contiguous run of filter_w pixels.
-    for (r, out) in col.chunks_exact_mut(cols).enumerate() {
+    for r in 0..rows {
         let (sample, i, j) = (
             r / (g.out_h * g.out_w),
             (r / g.out_w) % g.out_h,
             r % g.out_w,
         );
-        let mut k = 0;
         for ch in 0..c {
             let base = (sample * c + ch) * hp * wp;
             for y in 0..filter_h {
                 let start = base + (i * stride + y) * wp + j * stride;
-                out[k..k + filter_w].copy_from_slice(&img[start..start + filter_w]);
-                k += filter_w;
+                col.extend_from_slice(&img[start..start + filter_w]);
             }
         }
     }
-    Ok(Array2::from_shape_vec((rows, cols), col).expect("sizes match"))
+    Ok(g)
 }
 
 /// What the course's im2col returns when its transpose line is commented out: the same
@@ -106,6 +127,18 @@ pub fn im2col_without_transpose(
 /// ```
 pub fn col2im(
     col: &Array2<f64>,
+    input_shape: (usize, usize, usize, usize),
+    filter_h: usize,
+    filter_w: usize,
+    stride: usize,
+    pad: usize,
+) -> Result<Array4<f64>> {
+    col2im_view(col.view(), input_shape, filter_h, filter_w, stride, pad)
+}
+
+/// [`col2im`] of a view (a layer's reused buffer).
+pub(crate) fn col2im_view(
+    col: ArrayView2<'_, f64>,
     input_shape: (usize, usize, usize, usize),
     filter_h: usize,
     filter_w: usize,

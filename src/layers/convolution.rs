@@ -4,13 +4,17 @@
 //! Shapes: x (N, C, H, W), W (FN, C, FH, FW), b (FN,), out (N, FN, OH, OW) with
 //! OH = (H + 2P − FH) / S + 1. Forward: col = im2col(x) (N·OH·OW, C·FH·FW),
 //! out = col · W.reshape(FN, −1)ᵀ + b. Backward: dW = colᵀ · dout, db = Σ dout,
-//! dx = col2im(dout · W.reshape(FN, −1)). Course: `common/layers.py` `Convolution`;
+//! dx = col2im(dout · W.reshape(FN, −1)). The products are taken per sample as
+//! W · col_nᵀ, which comes out in (FN, OH·OW) order and saves the course's transposes. Course: `common/layers.py` `Convolution`;
 //! PyTorch: `nn.Conv2d` (with `padding=pad`, `stride=stride`).
 
-use ndarray::{Array1, Array2, Array4, ArrayD, Axis, Ix1, Ix4};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{
+    s, Array1, Array2, Array3, Array4, ArrayD, ArrayView2, ArrayViewMut2, Axis, Ix1, Ix4,
+};
 
 use super::{Layer, Mode, Param};
-use crate::conv::{col2im, im2col, ConvGeometry};
+use crate::conv::{col2im_view, im2col_into, ConvGeometry};
 use crate::error::{at_least_one, Error, Result};
 use crate::regularization::WeightDecay;
 
@@ -23,7 +27,10 @@ pub struct Convolution {
     stride: usize,
     pad: usize,
     x_shape: (usize, usize, usize, usize),
-    col: Array2<f64>,
+    /// im2col of the last training input, (N·OH·OW, C·FH·FW) row-major; the allocation is
+    /// reused from step to step, as is `dcol`'s.
+    col: Vec<f64>,
+    dcol: Vec<f64>,
     weight_decay: WeightDecay,
 }
 
@@ -59,7 +66,8 @@ impl Convolution {
             stride,
             pad,
             x_shape: (0, 0, 0, 0),
-            col: Array2::zeros((0, 0)),
+            col: Vec::new(),
+            dcol: Vec::new(),
             weight_decay: WeightDecay::None,
         })
     }
@@ -102,7 +110,7 @@ impl Convolution {
 
 impl Layer for Convolution {
     #[track_caller]
-    fn forward(&mut self, x: &ArrayD<f64>, mode: Mode) -> ArrayD<f64> {
+    fn forward(&mut self, x: &ArrayD<f64>, _mode: Mode) -> ArrayD<f64> {
         let x = x.view().into_dimensionality::<Ix4>().unwrap_or_else(|_| {
             panic!(
                 "Convolution: x should have shape (N, C, H, W), got {:?}",
@@ -116,24 +124,34 @@ impl Layer for Convolution {
                 x.shape()
             )
         });
-        let col = im2col(&x.to_owned(), g.filter_h, g.filter_w, self.stride, self.pad)
-            .expect("checked geometry");
+        im2col_into(
+            x,
+            g.filter_h,
+            g.filter_w,
+            self.stride,
+            self.pad,
+            &mut self.col,
+        )
+        .expect("checked geometry");
+        let col = ArrayView2::from_shape(g.col_shape(), &self.col[..]).expect("sizes match"); // (N·OH·OW, C·FH·FW)
+        let (n, filter_num, positions) = (g.input_shape.0, self.w.shape()[0], g.out_h * g.out_w);
+        let w_rows = self.w_rows(); // (FN, C·FH·FW)
         let b = self
             .b
             .view()
             .into_dimensionality::<Ix1>()
             .expect("b is 1-D");
-        let out = col.dot(&self.w_rows().t()) + b; // (N·OH·OW, FN)
-        let (n, filter_num) = (g.input_shape.0, self.w.shape()[0]);
-        let out = out
-            .into_shape_with_order((n, g.out_h, g.out_w, filter_num))
-            .expect("rows are (n, oh, ow)")
-            .permuted_axes([0, 3, 1, 2]);
-        if mode == Mode::Train {
-            self.x_shape = g.input_shape;
-            self.col = col;
+        // Per sample, W · colᵀ is already (FN, OH·OW): the output's layout, no transpose needed.
+        let mut out = Array3::<f64>::zeros((n, filter_num, positions));
+        for (sample, mut out_n) in out.outer_iter_mut().enumerate() {
+            let col_n = col.slice(s![sample * positions..(sample + 1) * positions, ..]);
+            out_n.assign(&b.insert_axis(Axis(1)));
+            general_mat_mul(1.0, &w_rows, &col_n.t(), 1.0, &mut out_n);
         }
-        out.as_standard_layout().into_owned().into_dyn()
+        self.x_shape = g.input_shape;
+        out.into_shape_with_order((n, filter_num, g.out_h, g.out_w))
+            .expect("contiguous")
+            .into_dyn()
     }
 
     #[track_caller]
@@ -148,25 +166,33 @@ impl Layer for Convolution {
             f, filter_num,
             "Convolution: dout has {f} channels but there are {filter_num} filters"
         );
+        let positions = out_h * out_w;
+        let dout = dout.as_standard_layout();
         let dout = dout
-            .permuted_axes([0, 2, 3, 1])
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order((n * out_h * out_w, filter_num))
-            .expect("contiguous"); // (N·OH·OW, FN)
-        self.db = dout.sum_axis(Axis(0)).into_dyn();
-        let mut dw = self.col.t().dot(&dout).reversed_axes(); // (FN, C·FH·FW)
-        let w_rows = self.w_rows();
+            .to_shape((n, filter_num, positions))
+            .expect("contiguous"); // (N, FN, OH·OW)
+        let w_rows = self.w_rows(); // (FN, C·FH·FW)
+        let col_shape = (n * positions, w_rows.ncols());
+        let col =
+            ArrayView2::from_shape(col_shape, &self.col[..]).expect("forward ran on this input");
+        self.dcol.resize(col_shape.0 * col_shape.1, 0.0);
+        let mut dcol =
+            ArrayViewMut2::from_shape(col_shape, &mut self.dcol[..]).expect("sizes match");
+        let mut dw = Array2::<f64>::zeros(w_rows.raw_dim());
+        for (sample, dout_n) in dout.outer_iter().enumerate() {
+            let rows = s![sample * positions..(sample + 1) * positions, ..];
+            general_mat_mul(1.0, &dout_n, &col.slice(rows), 1.0, &mut dw); // dW += dout_n · col_n
+            general_mat_mul(1.0, &dout_n.t(), &w_rows, 0.0, &mut dcol.slice_mut(rows));
+            // dcol_n = dout_nᵀ · W
+        }
+        self.db = dout.sum_axis(Axis(2)).sum_axis(Axis(0)).into_dyn();
         self.weight_decay.add_gradient(&mut dw, &w_rows);
         self.dw = dw
-            .as_standard_layout()
-            .into_owned()
             .into_shape_with_order(self.w.raw_dim())
             .expect("W's shape");
-        let dcol = dout.dot(&w_rows); // (N·OH·OW, C·FH·FW)
-        let (_, _, filter_h, filter_w) = self.w().dim();
-        col2im(
-            &dcol,
+        let (filter_h, filter_w) = (self.w.shape()[2], self.w.shape()[3]);
+        col2im_view(
+            dcol.view(),
             self.x_shape,
             filter_h,
             filter_w,
