@@ -12,6 +12,37 @@ use crate::error::{Error, Result};
 const PAD_FILL: &str = "#eeeeee";
 const UNREACHED_FILL: &str = "#f4cccc";
 
+/// A padded input channel as a grid: pad cells grey, every value written.
+#[allow(clippy::too_many_arguments)]
+fn padded_grid(
+    svg: &mut Svg,
+    x0: f64,
+    y0: f64,
+    cell: f64,
+    padded: &Array4<f64>,
+    channel: usize,
+    pad: usize,
+) {
+    let (_, _, hp, wp) = padded.dim();
+    let inside = |i: usize, j: usize| i >= pad && j >= pad && i < hp - pad && j < wp - pad;
+    grid(
+        svg,
+        x0,
+        y0,
+        cell,
+        hp,
+        wp,
+        |i, j| {
+            if inside(i, j) {
+                "white".into()
+            } else {
+                PAD_FILL.into()
+            }
+        },
+        |i, j| short(padded[[0, channel, i, j]]),
+    );
+}
+
 /// Outline of the window at output position (i, j) on a grid drawn at (x0, y0).
 #[allow(clippy::too_many_arguments)]
 fn outline(
@@ -249,22 +280,7 @@ pub fn im2col_diagram(
     svg.text(x0, 50.0, INPUT_LABEL, 12.0, "start");
     for ch in 0..c {
         let cx = x0 + (ch * (wp + 1)) as f64 * cell;
-        grid(
-            &mut svg,
-            cx,
-            y0,
-            cell,
-            hp,
-            wp,
-            |i, j| {
-                if i < pad || j < pad || i >= pad + h || j >= pad + w {
-                    PAD_FILL.into()
-                } else {
-                    "white".into()
-                }
-            },
-            |i, j| short(padded[[0, ch, i, j]]),
-        );
+        padded_grid(&mut svg, cx, y0, cell, &padded, ch, pad);
         outline(&mut svg, &g, cx, y0, cell, (0, 0), window_stroke(0), 1.5);
     }
     let owners = window_of_entries(&g, true);
@@ -531,22 +547,7 @@ pub fn im2col_animation(
         13.0,
         "start",
     );
-    grid(
-        &mut svg,
-        x0,
-        y0,
-        cell,
-        hp,
-        wp,
-        |i, j| {
-            if i < pad || j < pad || i >= pad + h || j >= pad + w {
-                PAD_FILL.into()
-            } else {
-                "white".into()
-            }
-        },
-        |i, j| short(padded[[0, 0, i, j]]),
-    );
+    padded_grid(&mut svg, x0, y0, cell, &padded, 0, pad);
     let step = 0.8; // seconds per window position
     let total = step * per_sample as f64;
     let key_times: Vec<String> = (0..per_sample)

@@ -36,12 +36,11 @@ fn x_range(histories: &[&History]) -> (f64, f64) {
     (0.0, last.max(1) as f64)
 }
 
-/// Train and test accuracy of one run over the iterations (the course's `accuracy` plot,
-/// y from 0 to 1, x at the iterations where they were measured).
-pub fn accuracy_curves(history: &History) -> Figure {
+/// One run's training and test accuracy on a 0..1 axis, with its divergence marked.
+fn accuracy_panel(history: &History, x_range: (f64, f64)) -> Panel {
     let mut chart = LineChart::new(history.label.clone(), "iterations", "accuracy");
     chart.y_range = Some((0.0, 1.0));
-    chart.x_range = Some(x_range(&[history]));
+    chart.x_range = Some(x_range);
     chart.series.push(Series::new(
         "training set",
         points(&history.eval_iterations, &history.train_accuracy),
@@ -54,7 +53,14 @@ pub fn accuracy_curves(history: &History) -> Figure {
     ));
     chart.legend = Legend::LowerRight;
     divergence_note(history, &mut chart);
-    Figure::from_panels(&[Panel::Line(chart)], 1, (680, 400), history.summary())
+    Panel::Line(chart)
+}
+
+/// Train and test accuracy of one run over the iterations (the course's `accuracy` plot,
+/// y from 0 to 1, x at the iterations where they were measured).
+pub fn accuracy_curves(history: &History) -> Figure {
+    let panel = accuracy_panel(history, x_range(&[history]));
+    Figure::from_panels(&[panel], 1, (680, 400), history.summary())
         .expect("fixed ranges always draw")
 }
 
@@ -65,27 +71,7 @@ pub fn accuracy_grid<H: Borrow<History>>(histories: &[H]) -> Result<Figure> {
         return Err(Error::param("histories", "[]", "give at least one History"));
     }
     let x = x_range(&histories);
-    let panels: Vec<Panel> = histories
-        .iter()
-        .map(|h| {
-            let mut chart = LineChart::new(h.label.clone(), "iterations", "accuracy");
-            chart.y_range = Some((0.0, 1.0));
-            chart.x_range = Some(x);
-            chart.series.push(Series::new(
-                "train",
-                points(&h.eval_iterations, &h.train_accuracy),
-                color(0),
-            ));
-            chart.series.push(Series::new(
-                "test",
-                points(&h.eval_iterations, &h.test_accuracy),
-                color(1),
-            ));
-            chart.legend = Legend::LowerRight;
-            divergence_note(h, &mut chart);
-            Panel::Line(chart)
-        })
-        .collect();
+    let panels: Vec<Panel> = histories.iter().map(|h| accuracy_panel(h, x)).collect();
     let text = histories
         .iter()
         .map(|h| h.summary())
