@@ -221,6 +221,20 @@ pub fn convolution_windows(
     Ok(Figure::from_svg(svg.finish(), text))
 }
 
+/// Refuses im2col matrices too large to read in a diagram: at most 64 windows per sample
+/// of at most 64 values each.
+fn check_drawable(g: &ConvGeometry) -> Result<()> {
+    let (windows, values) = (g.out_h * g.out_w, g.patch_len());
+    if windows > 64 || values > 64 {
+        return Err(Error::param(
+            "sizes",
+            format!("{windows} windows of {values} values"),
+            "are too many to draw: at most 64 windows of at most 64 values (use a smaller input or filter)",
+        ));
+    }
+    Ok(())
+}
+
 /// The window (output position) each entry of a sample's im2col rows comes from, for
 /// im2col and for the version without the transpose.
 fn window_of_entries(g: &ConvGeometry, transposed: bool) -> Array2<usize> {
@@ -248,13 +262,7 @@ pub fn im2col_diagram(
     let g = ConvGeometry::new(x.dim(), filter_h, filter_w, stride, pad)?;
     let per_sample = g.out_h * g.out_w;
     let (_, c, h, w) = x.dim();
-    if per_sample > 64 || g.patch_len() > 64 {
-        return Err(Error::param(
-            "sizes",
-            format!("{per_sample} windows of {} values", g.patch_len()),
-            "are too many to draw: at most 64 windows of at most 64 values (use a smaller input or filter)",
-        ));
-    }
+    check_drawable(&g)?;
     let col = im2col(x, filter_h, filter_w, stride, pad)?;
     let scrambled = im2col_without_transpose(x, filter_h, filter_w, stride, pad)?;
     let padded = zero_pad(x, pad);
@@ -519,13 +527,7 @@ pub fn im2col_animation(
 ) -> Result<Figure> {
     let g = ConvGeometry::new(x.dim(), filter_h, filter_w, stride, pad)?;
     let per_sample = g.out_h * g.out_w;
-    if per_sample > 64 || g.patch_len() > 64 {
-        return Err(Error::param(
-            "sizes",
-            format!("{per_sample} windows"),
-            "at most 64 windows of at most 64 values can be animated",
-        ));
-    }
+    check_drawable(&g)?;
     let col = im2col(x, filter_h, filter_w, stride, pad)?;
     let padded = zero_pad(x, pad);
     let (_, _, h, w) = x.dim();
