@@ -63,12 +63,17 @@ def median_time(f, repeats):
 
 CASES = {"mnist": ((100, 1, 28, 28), 5, 0), "pooled": ((100, 30, 12, 12), 3, 1)}
 
-for name in sys.argv[1:] or CASES:
-    shape, f, pad = CASES[name]
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(shape)
-    W = rng.standard_normal((30, shape[1], f, f)) * 0.01
-    b = np.zeros(30)
-    t_im2col = median_time(lambda: im2col(x, f, f, 1, pad), 7)
-    t_conv = median_time(lambda: conv_forward_backward(x, W, b, 1, pad), 7)
-    print(f"{name} {t_im2col:.6f} {t_conv:.6f}", flush=True)
+def main():
+    for name in sys.argv[1:] or CASES:
+        shape, f, pad = CASES[name]
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(shape)
+        W = rng.standard_normal((30, shape[1], f, f)) * 0.01
+        b = np.zeros(30)
+        t_im2col = median_time(lambda: im2col(x, f, f, 1, pad), 7)
+        t_conv = median_time(lambda: conv_forward_backward(x, W, b, 1, pad), 7)
+        print(f"{name} {t_im2col:.6f} {t_conv:.6f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -232,6 +232,69 @@ fn pooling_gradients_max_and_average() {
     }
 }
 
+/// The course's pooling: im2col, then the max (first on ties) of each channel's window;
+/// backward puts dout at the arg max and adds the windows back with col2im.
+fn course_max_pooling(
+    x: &Array4<f64>,
+    size: usize,
+    stride: usize,
+    pad: usize,
+    dout: &Array4<f64>,
+) -> (Array4<f64>, Array4<f64>) {
+    let (n, c, _, _) = x.dim();
+    let col = im2col(x, size, size, stride, pad).unwrap();
+    let windows = col
+        .into_shape_with_order((col_len(x, size, stride, pad) * c, size * size))
+        .unwrap();
+    let mut dcol = Array2::<f64>::zeros(windows.raw_dim());
+    let (oh, ow) = (dout.dim().2, dout.dim().3);
+    let mut out = Array4::<f64>::zeros((n, c, oh, ow));
+    for (r, row) in windows.rows().into_iter().enumerate() {
+        // rows are ordered (n, oh, ow, c)
+        let (sample, i, j, ch) = (r / (oh * ow * c), r / (ow * c) % oh, r / c % ow, r % c);
+        let arg = (0..row.len()).fold(0, |best, k| if row[k] > row[best] { k } else { best });
+        out[[sample, ch, i, j]] = row[arg];
+        dcol[[r, arg]] = dout[[sample, ch, i, j]];
+    }
+    let dcol = dcol
+        .into_shape_with_order((n * oh * ow, c * size * size))
+        .unwrap();
+    (
+        out,
+        col2im(&dcol, x.dim(), size, size, stride, pad).unwrap(),
+    )
+}
+
+fn col_len(x: &Array4<f64>, size: usize, stride: usize, pad: usize) -> usize {
+    let (n, _, h, w) = x.dim();
+    n * output_size(h, size, stride, pad).unwrap() * output_size(w, size, stride, pad).unwrap()
+}
+
+#[test]
+fn max_pooling_equals_the_course_algorithm() {
+    // the course's 2x2 stride 2 (a fast path), odd sizes, overlap, padding
+    let cases = [
+        ((2, 3, 6, 4), 2, 2, 0),
+        ((2, 2, 5, 7), 2, 2, 0),
+        ((1, 2, 6, 6), 3, 1, 0),
+        ((2, 1, 5, 5), 3, 2, 1),
+    ];
+    for (k, (shape, size, stride, pad)) in cases.into_iter().enumerate() {
+        let mut r = rng(k as u64);
+        // integers make ties, which must go to the first maximum as in numpy
+        let x = randn(shape, 2.0, &mut r).mapv(|v: f64| v.round());
+        let mut pooling = Pooling::new(size, size, stride, pad).unwrap();
+        let out = pooling.forward(&x.clone().into_dyn(), Mode::Train);
+        let dout: Array4<f64> = randn(out.shape().to_vec(), 1.0, &mut r)
+            .into_dimensionality()
+            .unwrap();
+        let dx = pooling.backward(&dout.clone().into_dyn());
+        let (course_out, course_dx) = course_max_pooling(&x, size, stride, pad, &dout);
+        assert_eq!(out, course_out.into_dyn(), "case {k}: forward");
+        assert_eq!(dx, course_dx.into_dyn(), "case {k}: backward");
+    }
+}
+
 #[test]
 fn max_pooling_ties_go_to_the_first_maximum() {
     let x = Array4::from_shape_vec((1, 1, 2, 2), vec![3.0, 3.0, 1.0, 3.0]).unwrap();

@@ -87,6 +87,14 @@ impl ConvGeometry {
         self.input_shape.1 * self.filter_h * self.filter_w
     }
 
+    /// The padded input's height and width (H + 2P, W + 2P).
+    pub fn padded_size(&self) -> (usize, usize) {
+        (
+            self.input_shape.2 + 2 * self.pad,
+            self.input_shape.3 + 2 * self.pad,
+        )
+    }
+
     /// The shape of im2col's result: (N·OH·OW, C·FH·FW).
     pub fn col_shape(&self) -> (usize, usize) {
         (

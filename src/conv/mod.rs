@@ -7,8 +7,9 @@
 mod geometry;
 mod im2col;
 mod image;
+mod patches;
 
 pub use geometry::{output_size, ConvGeometry};
 pub use im2col::{col2im, im2col, im2col_without_transpose};
-pub(crate) use im2col::{col2im_view, im2col_into};
 pub use image::{as_input, channel, crop, zero_pad};
+pub(crate) use patches::{add_patches, patches_into};

@@ -69,6 +69,11 @@ pub trait Layer {
     fn penalty(&self) -> f64 {
         0.0
     }
+
+    /// Tells the layer that nothing uses its `dx` (it is the first layer of a network), so
+    /// `backward` may skip computing it and return an empty array. Layers for which `dx`
+    /// is cheap ignore this.
+    fn skip_input_gradient(&mut self) {}
 }
 
 /// Panics with both shapes when a layer is fed an input it cannot take.

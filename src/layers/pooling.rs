@@ -7,11 +7,14 @@
 //! Day 2 use leaves at 0; here the one formula of `conv::output_size` is used, with pad).
 //! PyTorch: `nn.MaxPool2d`, `nn.AvgPool2d`.
 
+use std::mem::MaybeUninit;
+
 use ndarray::{Array1, ArrayD, Ix4};
 
 use super::{Layer, Mode, Param};
-use crate::conv::{col2im, im2col, ConvGeometry};
+use crate::conv::ConvGeometry;
 use crate::error::{at_least_one, Result};
+use crate::parallel::for_each_block;
 
 /// Which statistic of each window a [`Pooling`] layer keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +81,8 @@ impl Pooling {
         ConvGeometry::new(input_shape, self.pool_h, self.pool_w, self.stride, self.pad)
     }
 
-    /// Where each window's maximum was in the last training pass (index within the window).
+    /// Where each window's maximum was in the last training pass: its index within the
+    /// window (row-major), one per output value in the output's (N, C, OH, OW) order.
     pub fn arg_max(&self) -> &Array1<usize> {
         &self.arg_max
     }
@@ -101,85 +105,115 @@ impl Layer for Pooling {
                 x.shape()
             )
         });
-        let (n, c, _, _) = x.dim();
-        let window = self.pool_h * self.pool_w;
-        let col = im2col(
-            &x.to_owned(),
-            self.pool_h,
-            self.pool_w,
-            self.stride,
-            self.pad,
-        )
-        .expect("checked geometry");
-        // rows (n, oh, ow, c), one window of one channel each
-        let col = col
-            .into_shape_with_order((n * g.out_h * g.out_w * c, window))
-            .expect("contiguous");
-        let mut arg_max = Array1::zeros(col.nrows());
-        let pooled: Array1<f64> = match self.kind {
-            PoolingKind::Max => col
-                .rows()
-                .into_iter()
-                .zip(arg_max.iter_mut())
-                .map(|(row, arg)| {
-                    let mut best = 0;
-                    for (k, &v) in row.iter().enumerate() {
-                        if v > row[best] {
-                            best = k;
-                        }
-                    }
-                    *arg = best;
-                    row[best]
-                })
-                .collect(),
-            PoolingKind::Average => col
-                .rows()
-                .into_iter()
-                .map(|row| row.sum() / window as f64)
-                .collect(),
-        };
+        let (n, c, h, w) = x.dim();
+        let x = x.as_standard_layout();
+        let x = x.as_slice().expect("standard layout");
+        let windows = Windows::new(&g, self.pool_w);
+        let (plane_in, plane_out) = (h * w, g.out_h * g.out_w);
+        let len = n * c * plane_out;
+        let mut out = Vec::with_capacity(len);
+        let kind = self.kind;
+        // planes are independent: split them across the cores (memory-bound work)
+        let uninit = &mut out.spare_capacity_mut()[..len];
+        let arg_blocks = for_each_block(uninit, plane_out, 4 * plane_in, |planes, block| {
+            let mut args = Vec::with_capacity(block.len());
+            for (p, out_plane) in planes.zip(block.chunks_exact_mut(plane_out)) {
+                let plane = &x[p * plane_in..][..plane_in];
+                windows.pool(plane, kind, out_plane, &mut args);
+            }
+            args
+        });
+        // SAFETY: Windows::pool writes every value of every output plane.
+        unsafe { out.set_len(len) };
+        let arg_max: Vec<usize> = arg_blocks.concat();
         if mode == Mode::Train {
             self.x_shape = g.input_shape;
-            self.arg_max = arg_max;
+            self.arg_max = Array1::from_vec(arg_max);
         }
-        pooled
-            .into_shape_with_order((n, g.out_h, g.out_w, c))
-            .expect("rows are (n, oh, ow, c)")
-            .permuted_axes([0, 3, 1, 2])
-            .as_standard_layout()
-            .into_owned()
+        ndarray::Array4::from_shape_vec((n, c, g.out_h, g.out_w), out)
+            .expect("sizes match")
             .into_dyn()
     }
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayD<f64>) -> ArrayD<f64> {
-        let dout = dout
-            .view()
-            .into_dimensionality::<Ix4>()
-            .expect("dout is (N, C, OH, OW)");
-        let (n, c, out_h, out_w) = dout.dim();
-        let window = self.pool_h * self.pool_w;
-        let dout = dout.permuted_axes([0, 2, 3, 1]); // (N, OH, OW, C), the order of the rows
-        let mut dcol = ndarray::Array2::zeros((n * out_h * out_w * c, window));
-        for ((r, &d), mut row) in dout.iter().enumerate().zip(dcol.rows_mut()) {
-            match self.kind {
-                PoolingKind::Max => row[self.arg_max[r]] = d,
-                PoolingKind::Average => row.fill(d / window as f64),
-            }
+        let g = self
+            .geometry(self.x_shape)
+            .expect("Pooling: backward called before a training forward");
+        let (n, c, h, w) = self.x_shape;
+        let expected = [n, c, g.out_h, g.out_w];
+        assert_eq!(
+            dout.shape(),
+            expected,
+            "Pooling: dout should have shape {expected:?} (the forward output's), got {:?}",
+            dout.shape()
+        );
+        let dout = dout.as_standard_layout();
+        let dout = dout.as_slice().expect("standard layout");
+        let windows = Windows::new(&g, self.pool_w);
+        let positions = g.out_h * g.out_w;
+        let (kind, arg_max) = (self.kind, &self.arg_max);
+        if kind == PoolingKind::Max && windows.is_2x2_tiling(h, w) {
+            // The course's 2x2 windows with stride 2 cover every pixel once: write each
+            // pixel once (the maximum's d, else 0) instead of zeroing, then adding.
+            let args = arg_max.as_slice().expect("contiguous");
+            let len = n * c * h * w;
+            let mut dx = Vec::with_capacity(len);
+            let uninit = &mut dx.spare_capacity_mut()[..len];
+            for_each_block(uninit, h * w, 4 * h * w, |planes, block| {
+                let (dout, args) = (
+                    &dout[planes.start * positions..],
+                    &args[planes.start * positions..],
+                );
+                for ((rows, d_row), a_row) in block
+                    .chunks_exact_mut(2 * w)
+                    .zip(dout.chunks_exact(g.out_w))
+                    .zip(args.chunks_exact(g.out_w))
+                {
+                    let (top, bottom) = rows.split_at_mut(w);
+                    for (((t, b), &d), &arg) in top
+                        .chunks_exact_mut(2)
+                        .zip(bottom.chunks_exact_mut(2))
+                        .zip(d_row)
+                        .zip(a_row)
+                    {
+                        let at = |k: usize| MaybeUninit::new(if arg == k { d } else { 0.0 });
+                        (t[0], t[1], b[0], b[1]) = (at(0), at(1), at(2), at(3));
+                    }
+                }
+            });
+            // SAFETY: the blocks cover all N·C·H·W pixels in pairs of rows (H and W are
+            // even) and each pixel was written above.
+            unsafe { dx.set_len(len) };
+            return ndarray::Array4::from_shape_vec(self.x_shape, dx)
+                .expect("sizes match")
+                .into_dyn();
         }
-        let dcol = dcol
-            .into_shape_with_order((n * out_h * out_w, c * window))
-            .expect("contiguous");
-        col2im(
-            &dcol,
-            self.x_shape,
-            self.pool_h,
-            self.pool_w,
-            self.stride,
-            self.pad,
-        )
-        .expect("geometry checked in forward")
-        .into_dyn()
+        let mut dx = vec![0.0; n * c * h * w];
+        for_each_block(&mut dx, h * w, 4 * h * w, |planes, block| {
+            for (p, plane) in planes.zip(block.chunks_exact_mut(h * w)) {
+                let dout = &dout[p * positions..][..positions];
+                for (r, &d) in dout.iter().enumerate() {
+                    let (i, j) = (r / g.out_w, r % g.out_w);
+                    match kind {
+                        PoolingKind::Max => {
+                            if let Some(pixel) = windows.pixel(i, j, arg_max[p * positions + r]) {
+                                plane[pixel] += d;
+                            }
+                        }
+                        PoolingKind::Average => {
+                            let share = d / windows.len() as f64;
+                            for pixel in windows.pixels(i, j).filter_map(|(_, p)| p) {
+                                plane[pixel] += share;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        ndarray::Array4::from_shape_vec(self.x_shape, dx)
+            .expect("sizes match")
+            .into_dyn()
     }
 
     fn params(&mut self) -> Vec<Param<'_>> {
@@ -191,5 +225,125 @@ impl Layer for Pooling {
             PoolingKind::Max => "Pooling",
             PoolingKind::Average => "AveragePooling",
         }
+    }
+}
+
+/// The pixels of each pooling window in one (H, W) plane: window (i, j), position k
+/// (row-major within the window) is pixel `Some(y·W + x)`, or `None` in the zero padding.
+struct Windows {
+    pool_h: usize,
+    pool_w: usize,
+    stride: usize,
+    pad: usize,
+    h: usize,
+    w: usize,
+    out_w: usize,
+}
+
+impl Windows {
+    fn new(g: &ConvGeometry, pool_w: usize) -> Windows {
+        Windows {
+            pool_h: g.filter_h,
+            pool_w,
+            stride: g.stride,
+            pad: g.pad,
+            h: g.input_shape.2,
+            w: g.input_shape.3,
+            out_w: g.out_w,
+        }
+    }
+
+    /// Whether these are 2x2 windows with stride 2 covering an h × w plane exactly once.
+    fn is_2x2_tiling(&self, h: usize, w: usize) -> bool {
+        (self.pool_h, self.pool_w, self.stride, self.pad) == (2, 2, 2, 0)
+            && h % 2 == 0
+            && w % 2 == 0
+    }
+
+    fn len(&self) -> usize {
+        self.pool_h * self.pool_w
+    }
+
+    fn pixel(&self, i: usize, j: usize, k: usize) -> Option<usize> {
+        let y = (i * self.stride + k / self.pool_w).checked_sub(self.pad)?;
+        let x = (j * self.stride + k % self.pool_w).checked_sub(self.pad)?;
+        (y < self.h && x < self.w).then_some(y * self.w + x)
+    }
+
+    /// Pools one (H, W) plane into `out` (OH·OW values, each written), pushing each window's arg max
+    /// onto `args` for max pooling.
+    fn pool(
+        &self,
+        plane: &[f64],
+        kind: PoolingKind,
+        out: &mut [MaybeUninit<f64>],
+        args: &mut Vec<usize>,
+    ) {
+        let out_w = self.out_w;
+        if kind == PoolingKind::Max && self.is_2x2_tiling(self.h, self.w) {
+            // the course's 2x2 windows, stride 2: two input rows give one output row
+            for (rows, out_row) in plane
+                .chunks_exact(2 * self.w)
+                .zip(out.chunks_exact_mut(out_w))
+            {
+                let (top, bottom) = rows.split_at(self.w);
+                for ((t, b), o) in top.chunks_exact(2).zip(bottom.chunks_exact(2)).zip(out_row) {
+                    // the first maximum wins ties, as numpy's argmax
+                    let (mut best, mut arg) = (t[0], 0);
+                    for (k, v) in [(1, t[1]), (2, b[0]), (3, b[1])] {
+                        if v > best {
+                            (best, arg) = (v, k);
+                        }
+                    }
+                    o.write(best);
+                    args.push(arg);
+                }
+            }
+            return;
+        }
+        for (i, out_row) in out.chunks_exact_mut(out_w).enumerate() {
+            for (j, o) in out_row.iter_mut().enumerate() {
+                match kind {
+                    PoolingKind::Max if self.pad == 0 => {
+                        // every window is inside the image: read its rows directly
+                        let (mut best, mut arg) = (f64::NEG_INFINITY, 0);
+                        for wy in 0..self.pool_h {
+                            let start = (i * self.stride + wy) * self.w + j * self.stride;
+                            for (wx, &v) in plane[start..start + self.pool_w].iter().enumerate() {
+                                if v > best {
+                                    (best, arg) = (v, wy * self.pool_w + wx);
+                                }
+                            }
+                        }
+                        o.write(best);
+                        args.push(arg);
+                    }
+                    PoolingKind::Max => {
+                        // padded positions count as 0, as in the course's padded im2col
+                        let (mut best, mut arg) = (f64::NEG_INFINITY, 0);
+                        for (k, pixel) in self.pixels(i, j) {
+                            let v = pixel.map_or(0.0, |p| plane[p]);
+                            if v > best {
+                                (best, arg) = (v, k);
+                            }
+                        }
+                        o.write(best);
+                        args.push(arg);
+                    }
+                    PoolingKind::Average => {
+                        let sum: f64 = self
+                            .pixels(i, j)
+                            .filter_map(|(_, p)| p)
+                            .map(|p| plane[p])
+                            .sum();
+                        o.write(sum / self.len() as f64);
+                    }
+                }
+            }
+        }
+    }
+
+    fn pixels(&self, i: usize, j: usize) -> impl Iterator<Item = (usize, Option<usize>)> + '_ {
+        (0..self.len()).map(move |k| (k, self.pixel(i, j, k)))
     }
 }

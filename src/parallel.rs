@@ -1,0 +1,131 @@
+//! Splitting a batch across the machine's cores, with scoped threads (no pool, no extra
+//! dependency): the convolution layer runs each worker on its own block of samples.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// Below this many floating-point operations a batch runs on the calling thread: starting
+/// a thread costs some tens of microseconds.
+const MIN_PARALLEL_FLOPS: usize = 4_000_000;
+
+/// The number of worker threads: the machine's cores.
+pub(crate) fn workers() -> usize {
+    static WORKERS: OnceLock<usize> = OnceLock::new();
+    *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Cuts `out`, which holds `out.len() / item_len` items of `item_len` values, into one
+/// contiguous block of items per worker and runs `f(items, block)` on each in parallel;
+/// returns the results in item order. Runs on the calling thread when the work
+/// (`flops_per_item` per item) is too small to pay for threads.
+pub(crate) fn for_each_block<E: Send, T: Send>(
+    out: &mut [E],
+    item_len: usize,
+    flops_per_item: usize,
+    f: impl Fn(Range<usize>, &mut [E]) -> T + Sync,
+) -> Vec<T> {
+    let items = out.len().checked_div(item_len).unwrap_or(0);
+    let wanted = if items * flops_per_item < MIN_PARALLEL_FLOPS {
+        1
+    } else {
+        workers()
+    };
+    let per_block = items.div_ceil(wanted.clamp(1, items.max(1))).max(1);
+    if per_block >= items {
+        return vec![f(0..items, out)];
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let mut blocks = out.chunks_mut(per_block * item_len).enumerate();
+        let (_, first) = blocks.next().expect("at least one block");
+        let handles: Vec<_> = blocks
+            .map(|(b, block)| {
+                let start = b * per_block;
+                let end = (start + per_block).min(items);
+                scope.spawn(move || f(start..end, block))
+            })
+            .collect();
+        let mut results = vec![f(0..per_block, first)];
+        results.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
+        results
+    })
+}
+
+/// Below this many elements an element-wise pass runs on the calling thread.
+const MIN_PARALLEL_ELEMENTS: usize = 200_000;
+
+/// Element-wise work over long slices on every core: calls `f` on matching chunks of `a`,
+/// `b` and `c` (all of one length).
+pub(crate) fn zip_chunks<A: Sync, B: Send, C: Send>(
+    a: &[A],
+    b: &mut [B],
+    c: &mut [C],
+    f: impl Fn(&[A], &mut [B], &mut [C]) + Sync,
+) {
+    assert!(
+        a.len() == b.len() && b.len() == c.len(),
+        "zip_chunks: lengths differ"
+    );
+    if a.len() < MIN_PARALLEL_ELEMENTS || workers() == 1 {
+        return f(a, b, c);
+    }
+    let chunk = a.len().div_ceil(workers());
+    let f = &f;
+    std::thread::scope(|scope| {
+        let mut parts = a
+            .chunks(chunk)
+            .zip(b.chunks_mut(chunk))
+            .zip(c.chunks_mut(chunk));
+        let ((a0, b0), c0) = parts.next().expect("non-empty");
+        for ((a, b), c) in parts {
+            scope.spawn(move || f(a, b, c));
+        }
+        f(a0, b0, c0);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_item_is_visited_once_in_order() {
+        for (items, flops) in [
+            (0, 1),
+            (1, usize::MAX / 8),
+            (7, 1),
+            (7, 10_000_000),
+            (100, 1_000_000),
+        ] {
+            let mut out = vec![0.0; items * 3];
+            let ranges = for_each_block(&mut out, 3, flops, |range, block| {
+                assert_eq!(block.len(), range.len() * 3);
+                for (k, v) in block.iter_mut().enumerate() {
+                    *v = (range.start * 3 + k) as f64;
+                }
+                range
+            });
+            assert_eq!(out, (0..items * 3).map(|v| v as f64).collect::<Vec<_>>());
+            let visited: Vec<usize> = ranges.into_iter().flatten().collect();
+            assert_eq!(visited, (0..items).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn zip_chunks_covers_long_and_short_slices() {
+        for len in [0, 5, 1_000_001] {
+            let a: Vec<usize> = (0..len).collect();
+            let (mut b, mut c) = (vec![0; len], vec![0; len]);
+            zip_chunks(&a, &mut b, &mut c, |a, b, c| {
+                for ((a, b), c) in a.iter().zip(b).zip(c) {
+                    (*b, *c) = (a + 1, a * 2);
+                }
+            });
+            assert!(a.iter().all(|&i| b[i] == i + 1 && c[i] == 2 * i));
+        }
+    }
+}
