@@ -12,4 +12,4 @@ mod patches;
 pub use geometry::{output_size, ConvGeometry};
 pub use im2col::{col2im, im2col, im2col_without_transpose};
 pub use image::{as_input, channel, crop, zero_pad};
-pub(crate) use patches::{add_patches, patches_into};
+pub(crate) use patches::PatchIndex;

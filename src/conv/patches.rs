@@ -8,55 +8,70 @@
 
 use super::ConvGeometry;
 
-/// Writes the patches of one padded sample `img` (C·Hp·Wp values) into `patches`
-/// (C·FH·FW · OH·OW values).
-pub(crate) fn patches_into(img: &[f64], g: &ConvGeometry, patches: &mut [f64]) {
-    let (hp, wp) = g.padded_size();
-    let positions = g.out_h * g.out_w;
-    let mut rows = patches.chunks_exact_mut(positions);
-    for ch in 0..g.input_shape.1 {
-        let plane = &img[ch * hp * wp..(ch + 1) * hp * wp];
-        for y in 0..g.filter_h {
-            for x in 0..g.filter_w {
-                let row = rows.next().expect("patches has C·FH·FW rows");
-                for (i, out) in row.chunks_exact_mut(g.out_w).enumerate() {
-                    let start = (i * g.stride + y) * wp + x;
-                    if g.stride == 1 {
-                        out.copy_from_slice(&plane[start..start + g.out_w]);
-                    } else {
-                        for (j, o) in out.iter_mut().enumerate() {
-                            *o = plane[start + j * g.stride];
-                        }
+/// Where each patch value comes from, computed once per geometry: row k = (c, y, x) starts
+/// at pixel `bases[k]` of the padded sample, position p = (i, j) adds `offsets[p]`.
+pub(crate) struct PatchIndex {
+    bases: Vec<usize>,
+    offsets: Vec<usize>,
+    /// Stride 1 and rows of at least 16 outputs: copy whole runs (memcpy) instead of
+    /// gathering value by value.
+    runs: Option<(usize, usize)>,
+}
+
+impl PatchIndex {
+    pub(crate) fn new(g: &ConvGeometry) -> PatchIndex {
+        let (hp, wp) = g.padded_size();
+        let mut bases = Vec::with_capacity(g.patch_len());
+        for ch in 0..g.input_shape.1 {
+            for y in 0..g.filter_h {
+                for x in 0..g.filter_w {
+                    bases.push(ch * hp * wp + y * wp + x);
+                }
+            }
+        }
+        let offsets = (0..g.out_h)
+            .flat_map(|i| (0..g.out_w).map(move |j| i * g.stride * wp + j * g.stride))
+            .collect();
+        let runs = (g.stride == 1 && g.out_w >= 16).then_some((g.out_w, wp));
+        PatchIndex {
+            bases,
+            offsets,
+            runs,
+        }
+    }
+
+    /// Writes the patches of one padded sample `img` (C·Hp·Wp values) into `patches`:
+    /// row k (OH·OW values) starts at `k · row_stride`, so several samples can sit side
+    /// by side in one (C·FH·FW, G·OH·OW) matrix.
+    pub(crate) fn write(&self, img: &[f64], patches: &mut [f64], row_stride: usize) {
+        let positions = self.offsets.len();
+        for (k, &base) in self.bases.iter().enumerate() {
+            let row = &mut patches[k * row_stride..][..positions];
+            let src = &img[base..];
+            match self.runs {
+                Some((out_w, wp)) => {
+                    for (i, run) in row.chunks_exact_mut(out_w).enumerate() {
+                        run.copy_from_slice(&src[i * wp..][..out_w]);
+                    }
+                }
+                None => {
+                    for (o, &offset) in row.iter_mut().zip(&self.offsets) {
+                        *o = src[offset];
                     }
                 }
             }
         }
     }
-}
 
-/// The adjoint of [`patches_into`]: adds every patch value back at its pixel of the padded
-/// sample `img` (which the caller zeroes first).
-pub(crate) fn add_patches(patches: &[f64], g: &ConvGeometry, img: &mut [f64]) {
-    let (hp, wp) = g.padded_size();
-    let positions = g.out_h * g.out_w;
-    let mut rows = patches.chunks_exact(positions);
-    for ch in 0..g.input_shape.1 {
-        let plane = &mut img[ch * hp * wp..(ch + 1) * hp * wp];
-        for y in 0..g.filter_h {
-            for x in 0..g.filter_w {
-                let row = rows.next().expect("patches has C·FH·FW rows");
-                for (i, values) in row.chunks_exact(g.out_w).enumerate() {
-                    let start = (i * g.stride + y) * wp + x;
-                    if g.stride == 1 {
-                        for (p, v) in plane[start..start + g.out_w].iter_mut().zip(values) {
-                            *p += v;
-                        }
-                    } else {
-                        for (j, v) in values.iter().enumerate() {
-                            plane[start + j * g.stride] += v;
-                        }
-                    }
-                }
+    /// The adjoint of [`write`](Self::write) (same row layout): adds every patch value back
+    /// at its pixel of the padded sample `img` (which the caller zeroes first).
+    pub(crate) fn add_back(&self, patches: &[f64], img: &mut [f64], row_stride: usize) {
+        let positions = self.offsets.len();
+        for (k, &base) in self.bases.iter().enumerate() {
+            let row = &patches[k * row_stride..][..positions];
+            let dst = &mut img[base..];
+            for (&v, &offset) in row.iter().zip(&self.offsets) {
+                dst[offset] += v;
             }
         }
     }
@@ -81,7 +96,8 @@ mod tests {
             for n in 0..shape.0 {
                 let mut patches = vec![0.0; g.patch_len() * positions];
                 let img = padded.index_axis(ndarray::Axis(0), n).to_owned();
-                patches_into(img.as_slice().unwrap(), &g, &mut patches);
+                let index = PatchIndex::new(&g);
+                index.write(img.as_slice().unwrap(), &mut patches, positions);
                 let patches = Array2::from_shape_vec((g.patch_len(), positions), patches).unwrap();
                 let block = col.slice(ndarray::s![n * positions..(n + 1) * positions, ..]);
                 assert_eq!(patches, block.t());
@@ -89,7 +105,7 @@ mod tests {
                 let p =
                     Array2::from_shape_fn(patches.dim(), |(k, q)| ((7 * k + 3 * q) % 11) as f64);
                 let mut back = vec![0.0; img.len()];
-                add_patches(p.as_slice().unwrap(), &g, &mut back);
+                index.add_back(p.as_slice().unwrap(), &mut back, positions);
                 let lhs: f64 = (&patches * &p).sum();
                 let rhs: f64 = img.iter().zip(&back).map(|(a, b)| a * b).sum();
                 assert_eq!(lhs, rhs);

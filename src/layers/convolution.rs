@@ -14,13 +14,11 @@
 //! Course: `common/layers.py` `Convolution`; PyTorch: `nn.Conv2d` (with `padding=pad`,
 //! `stride=stride`).
 
-use std::mem::MaybeUninit;
-
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewMut2, Ix1, Ix4};
 
 use super::{Layer, Mode, Param};
-use crate::conv::{add_patches, patches_into, ConvGeometry};
+use crate::conv::{ConvGeometry, PatchIndex};
 use crate::error::{at_least_one, Error, Result};
 use crate::parallel::for_each_block;
 use crate::regularization::WeightDecay;
@@ -144,30 +142,48 @@ impl Layer for Convolution {
             .into_dimensionality::<Ix1>()
             .expect("b is 1-D");
         let x_pad = &self.x_pad;
+        let group = group_size(positions);
+        let index = PatchIndex::new(&g);
         // Every output value is written (bias, then the product added), so the output is
         // not zeroed first: for the course's first layer that saves a pass over 14 MB.
         let mut out = Vec::with_capacity(n * filter_num * positions);
         let flops = 2 * filter_num * patch_len * positions;
         let uninit = &mut out.spare_capacity_mut()[..n * filter_num * positions];
         for_each_block(uninit, filter_num * positions, flops, |samples, block| {
-            let mut patches = vec![0.0; patch_len * positions];
-            for (sample, out_n) in samples.zip(block.chunks_exact_mut(filter_num * positions)) {
-                patches_into(
-                    &x_pad[sample * sample_len..][..sample_len],
-                    &g,
-                    &mut patches,
-                );
-                let patches = ArrayView2::from_shape((patch_len, positions), &patches[..])
-                    .expect("sizes match");
-                for (row, &bias) in out_n.chunks_exact_mut(positions).zip(&b) {
-                    row.fill(MaybeUninit::new(bias));
+            let mut patches = vec![0.0; patch_len * group * positions];
+            let mut product = Array2::<f64>::zeros((0, 0));
+            let out_len = filter_num * positions;
+            for (first, out_group) in samples
+                .step_by(group)
+                .zip(block.chunks_mut(group * out_len))
+            {
+                let size = out_group.len() / out_len; // samples in this group
+                let cols = size * positions;
+                for s in 0..size {
+                    let img = &x_pad[(first + s) * sample_len..][..sample_len];
+                    index.write(img, &mut patches[s * positions..], cols);
                 }
-                // SAFETY: every element of out_n was just written (one bias per row).
-                let out_n: &mut [f64] =
-                    unsafe { &mut *(out_n as *mut [MaybeUninit<f64>] as *mut [f64]) };
-                let mut out_n =
-                    ArrayViewMut2::from_shape((filter_num, positions), out_n).expect("sizes match");
-                general_mat_mul(1.0, &w_rows, &patches, 1.0, &mut out_n); // (FN, OH·OW)
+                let patches =
+                    ArrayView2::from_shape((patch_len, cols), &patches[..patch_len * cols])
+                        .expect("sizes match");
+                // W · patches is (FN, G·OH·OW): sample s's output is its block of columns
+                if product.dim() != (filter_num, cols) {
+                    product = Array2::zeros((filter_num, cols));
+                }
+                general_mat_mul(1.0, &w_rows, &patches, 0.0, &mut product);
+                for (s, out_n) in out_group.chunks_exact_mut(out_len).enumerate() {
+                    for ((row, values), &bias) in out_n
+                        .chunks_exact_mut(positions)
+                        .zip(product.rows())
+                        .zip(&b)
+                    {
+                        let values =
+                            &values.as_slice().expect("row-major")[s * positions..][..positions];
+                        for (o, &v) in row.iter_mut().zip(values) {
+                            o.write(v + bias);
+                        }
+                    }
+                }
             }
         });
         // SAFETY: the blocks above cover all n·FN·OH·OW elements and wrote each of them.
@@ -208,30 +224,48 @@ impl Layer for Convolution {
         // Each worker sums dW over its samples and writes its samples' dx.
         let flops = 2 * filter_num * patch_len * positions * if input_gradient { 2 } else { 1 };
         let item_len = if input_gradient { channels * h * w } else { 0 };
+        let group = group_size(positions);
+        let index = PatchIndex::new(&g);
         let work = |samples: std::ops::Range<usize>, dx_block: &mut [f64]| {
             let mut dw = Array2::<f64>::zeros((filter_num, patch_len));
-            let mut patches = vec![0.0; patch_len * positions];
-            let mut dpatches = Array2::<f64>::zeros((patch_len, positions));
+            let mut patches = vec![0.0; patch_len * group * positions];
+            let mut dout_group = vec![0.0; filter_num * group * positions];
+            let mut dpatches = vec![0.0; patch_len * group * positions];
             let mut dimg = vec![0.0; sample_len];
-            for (k, sample) in samples.enumerate() {
-                let dout_n = ArrayView2::from_shape(
-                    (filter_num, positions),
-                    &dout[sample * filter_num * positions..][..filter_num * positions],
-                )
-                .expect("sizes match");
-                patches_into(
-                    &x_pad[sample * sample_len..][..sample_len],
-                    &g,
-                    &mut patches,
-                );
-                let patches_n = ArrayView2::from_shape((patch_len, positions), &patches[..])
-                    .expect("sizes match");
-                general_mat_mul(1.0, &dout_n, &patches_n.t(), 1.0, &mut dw); // dW += dout_n · patchesᵀ
+            let (start, end) = (samples.start, samples.end);
+            for first in (start..end).step_by(group) {
+                let size = group.min(end - first);
+                let cols = size * positions;
+                // dout of the group as (FN, G·OH·OW), the layout of the forward product
+                for s in 0..size {
+                    let dout_n =
+                        &dout[(first + s) * filter_num * positions..][..filter_num * positions];
+                    for (f, row) in dout_n.chunks_exact(positions).enumerate() {
+                        dout_group[f * cols + s * positions..][..positions].copy_from_slice(row);
+                    }
+                    let img = &x_pad[(first + s) * sample_len..][..sample_len];
+                    index.write(img, &mut patches[s * positions..], cols);
+                }
+                let dout_g =
+                    ArrayView2::from_shape((filter_num, cols), &dout_group[..filter_num * cols])
+                        .expect("sizes match");
+                let patches_g =
+                    ArrayView2::from_shape((patch_len, cols), &patches[..patch_len * cols])
+                        .expect("sizes match");
+                general_mat_mul(1.0, &dout_g, &patches_g.t(), 1.0, &mut dw); // dW += dout · patchesᵀ
                 if input_gradient {
-                    general_mat_mul(1.0, &w_rows.t(), &dout_n, 0.0, &mut dpatches); // Wᵀ · dout_n
-                    dimg.fill(0.0);
-                    add_patches(dpatches.as_slice().expect("owned"), &g, &mut dimg);
-                    crop_into(&dimg, &g, &mut dx_block[k * item_len..][..item_len]);
+                    let mut dpatches_g = ArrayViewMut2::from_shape(
+                        (patch_len, cols),
+                        &mut dpatches[..patch_len * cols],
+                    )
+                    .expect("sizes match");
+                    general_mat_mul(1.0, &w_rows.t(), &dout_g, 0.0, &mut dpatches_g); // Wᵀ · dout
+                    for s in 0..size {
+                        dimg.fill(0.0);
+                        index.add_back(&dpatches[s * positions..], &mut dimg, cols);
+                        let k = first - start + s;
+                        crop_into(&dimg, &g, &mut dx_block[k * item_len..][..item_len]);
+                    }
                 }
             }
             dw
@@ -291,6 +325,13 @@ impl Layer for Convolution {
     fn skip_input_gradient(&mut self) {
         self.input_gradient = false;
     }
+}
+
+/// How many samples share one matrix product: enough that the product has a few hundred
+/// columns (small feature maps, as in DeepConvNet's last layers, would otherwise make many
+/// tiny products), one for the course's 24x24 maps.
+fn group_size(positions: usize) -> usize {
+    (256 / positions.max(1)).clamp(1, 64)
 }
 
 /// Copies x (N, C, H, W) into `buffer` as (N, C, H + 2·pad, W + 2·pad) with a zero border.
