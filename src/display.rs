@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use crate::layers::GradientCheck;
+use crate::net::{shape_text, Summary};
 use crate::train::History;
 
 /// The outputs a value sends to the kernel, as `(mime type, content)` pairs.
@@ -235,4 +236,74 @@ impl History {
     pub fn evcxr_display(&self) {
         self.mime_bundle().emit();
     }
+}
+
+impl Summary {
+    /// The summary as a table: layer, settings, output shape, values per sample,
+    /// parameters, and the size formula where there is one; a last row with the totals.
+    pub fn to_table(&self) -> Table {
+        let mut table = Table::new(
+            format!(
+                "{}: input {} ({} values per sample)",
+                self.name,
+                shape_text(&self.input_shape),
+                self.input_shape.iter().product::<usize>()
+            ),
+            &[
+                "layer",
+                "settings",
+                "output (C x H x W)",
+                "values",
+                "parameters",
+                "size formula",
+            ],
+        );
+        for row in &self.rows {
+            let cells = vec![
+                row.name.clone(),
+                row.settings.clone(),
+                shape_text(&row.output_shape),
+                thousands(row.output_shape.iter().product()),
+                thousands(row.params),
+                row.formula.clone(),
+            ];
+            if row.name.starts_with("Conv") || row.name.starts_with("Affine") {
+                table.push_colored(cells, "#eef4fb");
+            } else {
+                table.push(cells);
+            }
+        }
+        table.push(vec![
+            "total".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            thousands(self.total_params()),
+            String::new(),
+        ]);
+        table
+    }
+
+    /// The bundle the notebook shows.
+    pub fn mime_bundle(&self) -> MimeBundle {
+        self.to_table().mime_bundle()
+    }
+
+    /// Shows the summary as a table in the Rust kernel.
+    pub fn evcxr_display(&self) {
+        self.mime_bundle().emit();
+    }
+}
+
+/// 43264 as `43,264`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -58,9 +58,13 @@ pub mod prelude {
     pub use crate::init::{rand_integers, rng, Init};
     pub use crate::layers::{
         check_layer_gradients, Affine, BatchNormalization, Convolution, Dropout, Layer, Mode,
-        Param, Pooling, Relu, Sigmoid, SoftmaxWithLoss, Tanh,
+        Param, Pooling, PoolingKind, Relu, Sigmoid, SoftmaxWithLoss, Tanh,
     };
-    pub use crate::net::{MultiLayerNet, MultiLayerNetConfig, Sequential};
+    pub use crate::net::{
+        alexnet, lenet, Architecture, ConvNet, ConvParam, DeepConvNet, DeepConvNetConfig,
+        DoubleConvNet, DoubleConvNetConfig, LayerSpec, MultiLayerNet, MultiLayerNetConfig,
+        Sequential, SimpleConvNet, SimpleConvNetConfig, Summary,
+    };
     pub use crate::optim::{
         book_optimizers, compare_optimizers, course_optimizers, learning_rate_sweep, trajectories,
         trajectory, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd,
@@ -68,10 +72,10 @@ pub mod prelude {
     pub use crate::plot::{
         accuracy_comparison, accuracy_curves, accuracy_grid, activation_curves,
         activation_histograms, batch_norm_grid, col2im_diagram, constraint_chart,
-        convolution_diagram, convolution_windows, flatten_diagram, im2col_animation,
-        im2col_diagram, im2col_table, learning_rate_chart, loss_curves, optimizer_paths,
-        overfitting_curves, pooling_diagram, sigmoid_curve, vanishing_gradient_chart,
-        weight_histograms, Figure,
+        convolution_diagram, convolution_windows, feature_maps, filter_grid, flatten_diagram,
+        im2col_animation, im2col_diagram, im2col_table, learning_rate_chart, loss_curves,
+        misclassified, network_diagram, optimizer_paths, overfitting_curves, pooling_diagram,
+        sigmoid_curve, vanishing_gradient_chart, weight_histograms, Figure,
     };
     pub use crate::regularization::{penalty_gradients, WeightDecay};
     pub use crate::train::{train, History, TrainConfig};

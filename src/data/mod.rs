@@ -98,6 +98,53 @@ impl Dataset {
         self
     }
 
+    /// Each (C, H, W) image resized to `size` × `size` by bilinear interpolation (pixel
+    /// centres aligned, as image libraries do), e.g. the 8x8 digits to the course's 28x28.
+    ///
+    /// ```
+    /// use dl_lessons::data::Dataset;
+    /// let data = Dataset::digits(0).images(1, 8, 8).unwrap().upsampled(28).unwrap();
+    /// assert_eq!(data.sample_shape(), &[1, 28, 28]);
+    /// assert!(data.x_train.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    /// ```
+    pub fn upsampled(mut self, size: usize) -> Result<Dataset> {
+        at_least_one("size", size)?;
+        let &[c, h, w] = self.sample_shape() else {
+            return Err(Error::param(
+                "sample shape",
+                format!("{:?}", self.sample_shape()),
+                "must be (C, H, W): call .images(1, 8, 8) first",
+            ));
+        };
+        let resize = |x: &ArrayD<f64>| -> ArrayD<f64> {
+            let n = x.shape()[0];
+            let x = x
+                .view()
+                .into_shape_with_order((n * c, h, w))
+                .expect("(N, C, H, W)");
+            let source = |out: usize, len: usize| -> (usize, usize, f64) {
+                let pos = ((out as f64 + 0.5) * len as f64 / size as f64 - 0.5)
+                    .clamp(0.0, (len - 1) as f64);
+                let low = pos.floor() as usize;
+                (low, (low + 1).min(len - 1), pos - low as f64)
+            };
+            let rows: Vec<_> = (0..size).map(|i| source(i, h)).collect();
+            let cols: Vec<_> = (0..size).map(|j| source(j, w)).collect();
+            let out = ndarray::Array3::from_shape_fn((n * c, size, size), |(p, i, j)| {
+                let ((y0, y1, fy), (x0, x1, fx)) = (rows[i], cols[j]);
+                let top = x[[p, y0, x0]] * (1.0 - fx) + x[[p, y0, x1]] * fx;
+                let bottom = x[[p, y1, x0]] * (1.0 - fx) + x[[p, y1, x1]] * fx;
+                top * (1.0 - fy) + bottom * fy
+            });
+            out.into_shape_with_order(IxDyn(&[n, c, size, size]))
+                .expect("sizes match")
+        };
+        self.x_train = resize(&self.x_train);
+        self.x_test = resize(&self.x_test);
+        self.name = format!("{} upsampled to {size}x{size}", self.name);
+        Ok(self)
+    }
+
     /// Each sample as a (channels, height, width) image, as convolution layers take it.
     pub fn images(mut self, channels: usize, height: usize, width: usize) -> Result<Dataset> {
         if channels * height * width != self.input_size() {

@@ -84,6 +84,10 @@ impl Layer for Dropout {
         dx
     }
 
+    fn hold_random_masks(&mut self, hold: bool) {
+        self.hold_mask(hold);
+    }
+
     fn params(&mut self) -> Vec<Param<'_>> {
         Vec::new()
     }

@@ -74,6 +74,10 @@ pub trait Layer {
     /// `backward` may skip computing it and return an empty array. Layers for which `dx`
     /// is cheap ignore this.
     fn skip_input_gradient(&mut self) {}
+
+    /// Keeps any random mask the layer draws in training passes (dropout) until released,
+    /// so that repeated evaluations compute the same function (gradient checks).
+    fn hold_random_masks(&mut self, _hold: bool) {}
 }
 
 /// Panics with both shapes when a layer is fed an input it cannot take.

@@ -6,6 +6,9 @@
 
 use ndarray::{s, Array1, Array2, ArrayD, Axis, Ix2};
 
+use std::time::Instant;
+
+use crate::display::Table;
 use crate::functions::argmax_rows;
 use crate::layers::{compare, GradientCheck, Layer, Mode, Param, SoftmaxWithLoss};
 
@@ -28,6 +31,12 @@ impl Sequential {
         layers: Vec<Box<dyn Layer>>,
         description: impl Into<String>,
     ) -> Sequential {
+        crate::memory::keep_freed_memory();
+        let mut layers = layers;
+        if let Some(first) = layers.first_mut() {
+            // Nothing uses ∂L/∂x of the data: the first layer may skip it.
+            first.skip_input_gradient();
+        }
         Sequential {
             input_shape,
             layers,
@@ -129,6 +138,79 @@ impl Sequential {
         loss
     }
 
+    /// The filters of the first layer, (FN, C, FH, FW), for [`filter_grid`](crate::plot::filter_grid);
+    /// `None` if the first layer is not a convolution.
+    pub fn first_filters(&mut self) -> Option<ndarray::Array4<f64>> {
+        let first = self.layers.first_mut()?;
+        let params = first.params();
+        let w = params.iter().find(|p| p.name == "W")?;
+        w.value.clone().into_dimensionality().ok()
+    }
+
+    /// The output of every layer for `x` (inference mode), in order: what each layer makes
+    /// of the input, for feature-map charts and for checking a summary's shapes.
+    pub fn layer_outputs(&mut self, x: &ArrayD<f64>) -> Vec<ArrayD<f64>> {
+        let mut outputs: Vec<ArrayD<f64>> = Vec::with_capacity(self.layers.len());
+        for layer in &mut self.layers {
+            let input = outputs.last().unwrap_or(x);
+            let out = layer.forward(input, Mode::Eval);
+            outputs.push(out);
+        }
+        outputs
+    }
+
+    /// Milliseconds each layer takes, forward and backward, on one training step with
+    /// `x` and `t` (the median of `repeats` steps): where the time of a step goes.
+    pub fn layer_timings(&mut self, x: &ArrayD<f64>, t: &Array1<usize>, repeats: usize) -> Table {
+        let count = self.layers.len();
+        let mut forward = vec![Vec::new(); count];
+        let mut backward = vec![Vec::new(); count];
+        for _ in 0..repeats.max(1) {
+            let mut out = x.clone();
+            for (k, layer) in self.layers.iter_mut().enumerate() {
+                let start = Instant::now();
+                out = layer.forward(&out, Mode::Train);
+                forward[k].push(start.elapsed().as_secs_f64() * 1e3);
+            }
+            let y = out.into_dimensionality::<Ix2>().expect("(N, classes)");
+            self.last_layer.forward(&y, t);
+            let mut dout = self.last_layer.backward().into_dyn();
+            for (k, layer) in self.layers.iter_mut().enumerate().rev() {
+                let start = Instant::now();
+                dout = layer.backward(&dout);
+                backward[k].push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let mut table = Table::new(
+            format!(
+                "{}: milliseconds per layer, batch of {}",
+                self.description,
+                x.shape()[0]
+            ),
+            &["layer", "forward ms", "backward ms"],
+        );
+        let mut total = 0.0;
+        for (k, (f, b)) in forward.into_iter().zip(backward).enumerate() {
+            let (f, b) = (median(f), median(b));
+            total += f + b;
+            table.push(vec![
+                format!("{} {}", k + 1, self.layers[k].name()),
+                format!("{f:.2}"),
+                format!("{b:.2}"),
+            ]);
+        }
+        table.push(vec![
+            "all layers".into(),
+            String::new(),
+            format!("{total:.2}"),
+        ]);
+        table
+    }
+
     /// Every parameter with its gradient, layer by layer, for an optimizer.
     pub fn params(&mut self) -> Vec<Param<'_>> {
         self.layers.iter_mut().flat_map(|l| l.params()).collect()
@@ -204,9 +286,17 @@ impl Sequential {
     }
 
     /// Backprop against [`numerical_gradient`](Self::numerical_gradient), per parameter.
+    /// Dropout masks are drawn once and held for the whole check.
     pub fn gradient_check(&mut self, x: &ArrayD<f64>, t: &Array1<usize>) -> GradientCheck {
+        self.loss(x, t, Mode::Train); // draws the dropout masks, then holds them
+        self.layers
+            .iter_mut()
+            .for_each(|l| l.hold_random_masks(true));
         let numeric = self.numerical_gradient(x, t);
         self.gradient(x, t);
+        self.layers
+            .iter_mut()
+            .for_each(|l| l.hold_random_masks(false));
         let names = self.param_names();
         let rows = self
             .params()

@@ -9,6 +9,7 @@
 mod activations;
 mod convolution;
 mod figure;
+mod networks;
 mod optimizers;
 mod panel;
 mod regularization;
@@ -23,6 +24,7 @@ pub use convolution::{
     im2col_diagram, im2col_table, pooling_diagram,
 };
 pub use figure::Figure;
+pub use networks::{feature_maps, filter_grid, misclassified, network_diagram};
 pub use optimizers::{learning_rate_chart, optimizer_paths};
 pub use regularization::{constraint_chart, overfitting_curves, weight_histograms};
 pub use training::{

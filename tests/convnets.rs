@@ -1,0 +1,360 @@
+//! The convolutional networks: gradients, summaries against the layers, the lecture's
+//! LeNet and AlexNet numbers, shape errors before training, and accuracy on the digits.
+
+use dl_lessons::ndarray::{s, Array1, ArrayD, Axis};
+use dl_lessons::prelude::*;
+
+/// A few images of `shape` with distinct, tie-free values, and labels.
+fn images(shape: &[usize], n: usize, seed: u64) -> (ArrayD<f64>, Array1<usize>) {
+    let mut full = vec![n];
+    full.extend_from_slice(shape);
+    let x = dl_lessons::init::randn(full, 1.0, &mut rng(seed));
+    let t = Array1::from_iter((0..n).map(|i| (3 * i + 1) % 10));
+    (x, t)
+}
+
+/// ReLU and max pooling have kinks: a nudge of h = 1e-4 can cross one, which costs the
+/// central difference some digits, so the bound is looser than for smooth networks.
+const TOLERANCE: f64 = 1e-4;
+
+fn assert_gradients_match(arch: Architecture) {
+    let mut net = arch.build(1).unwrap();
+    let (x, t) = images(&arch.input_shape, 2, 7);
+    let check = net.gradient_check(&x, &t);
+    assert_eq!(check.rows.len(), net.param_names().len());
+    for (name, abs, rel) in &check.rows {
+        assert!(
+            *rel < TOLERANCE || *abs < 1e-9,
+            "{}: {name}: abs {abs:e}, rel {rel:e}",
+            arch.name
+        );
+    }
+}
+
+#[test]
+fn every_net_matches_its_numerical_gradient() {
+    // small versions (the book's gradient_check.py: 1x10x10, 10 filters 3x3, hidden 10)
+    let simple = SimpleConvNetConfig {
+        conv_param: ConvParam::new(10, 3, 0),
+        hidden_size: 10,
+        init: Init::He,
+        ..Default::default()
+    };
+    assert_gradients_match(simple.architecture(&[1, 10, 10], 10));
+    let double = DoubleConvNetConfig {
+        conv_param_1: ConvParam::new(3, 3, 1),
+        conv_param_2: ConvParam::new(4, 3, 1),
+        hidden_size: 10,
+        init: Init::He,
+        ..Default::default()
+    };
+    assert_gradients_match(double.architecture(&[1, 8, 8], 10));
+    assert_gradients_match(
+        DoubleConvNetConfig {
+            first_pooling: false,
+            ..double
+        }
+        .architecture(&[2, 8, 8], 10),
+    );
+    let deep = DeepConvNetConfig {
+        conv_params: [
+            ConvParam::new(2, 3, 1),
+            ConvParam::new(2, 3, 1),
+            ConvParam::new(3, 3, 1),
+            ConvParam::new(3, 3, 2),
+            ConvParam::new(4, 3, 1),
+            ConvParam::new(4, 3, 1),
+        ],
+        hidden_size: 10,
+        ..Default::default()
+    };
+    assert_gradients_match(deep.architecture(&[1, 8, 8], 10)); // dropout masks held
+}
+
+/// Every row of the summary has the shape the built layer produces and the number of
+/// values its parameters hold.
+fn assert_summary_matches_layers(arch: &Architecture) {
+    let summary = arch.summary().unwrap();
+    let mut net = arch.build(0).unwrap();
+    let (x, _) = images(&arch.input_shape, 2, 3);
+    let outputs = net.layer_outputs(&x);
+    assert_eq!(outputs.len(), summary.rows.len());
+    for (row, out) in summary.rows.iter().zip(&outputs) {
+        assert_eq!(
+            out.shape()[1..],
+            row.output_shape[..],
+            "{}: {}",
+            arch.name,
+            row.name
+        );
+    }
+    let params: usize = net.params().iter().map(|p| p.value.len()).sum();
+    assert_eq!(params, summary.total_params(), "{}", arch.name);
+}
+
+#[test]
+fn summaries_equal_what_the_layers_produce() {
+    assert_summary_matches_layers(&SimpleConvNetConfig::default().architecture(&[1, 28, 28], 10));
+    assert_summary_matches_layers(&DoubleConvNetConfig::default().architecture(&[1, 28, 28], 10));
+    assert_summary_matches_layers(
+        &DoubleConvNetConfig {
+            first_pooling: false,
+            ..Default::default()
+        }
+        .architecture(&[1, 28, 28], 10),
+    );
+    assert_summary_matches_layers(&DeepConvNetConfig::default().architecture(&[1, 28, 28], 10));
+    assert_summary_matches_layers(&DeepConvNetConfig::default().architecture(&[1, 8, 8], 10));
+    assert_summary_matches_layers(&lenet());
+}
+
+fn values_before_the_first_affine(summary: &Summary) -> usize {
+    let k = summary
+        .rows
+        .iter()
+        .position(|r| r.name == "Affine1")
+        .unwrap();
+    summary.rows[k - 1].output_shape.iter().product()
+}
+
+#[test]
+fn course_sizes_4320_720_2880_1024() {
+    let summary = |arch: Architecture| arch.summary().unwrap();
+    let simple = summary(SimpleConvNetConfig::default().architecture(&[1, 28, 28], 10));
+    assert_eq!(simple.rows[0].output_shape, vec![30, 24, 24]);
+    assert_eq!(values_before_the_first_affine(&simple), 4320);
+    assert_eq!(simple.rows[3].params, 4320 * 100 + 100);
+    let double = summary(DoubleConvNetConfig::default().architecture(&[1, 28, 28], 10));
+    assert_eq!(values_before_the_first_affine(&double), 720);
+    let no_pool = DoubleConvNetConfig {
+        first_pooling: false,
+        ..Default::default()
+    };
+    assert_eq!(
+        values_before_the_first_affine(&summary(no_pool.architecture(&[1, 28, 28], 10))),
+        2880
+    );
+    let deep = summary(DeepConvNetConfig::default().architecture(&[1, 28, 28], 10));
+    assert_eq!(values_before_the_first_affine(&deep), 1024);
+    let conv4 = deep.rows.iter().find(|r| r.name == "Conv4").unwrap();
+    assert_eq!(conv4.output_shape, vec![32, 16, 16]); // pad 2: 14 + 4 - 3 + 1
+}
+
+#[test]
+fn lenet_and_alexnet_have_the_lecture_numbers() {
+    let lenet = lenet().summary().unwrap();
+    let shapes: Vec<Vec<usize>> = lenet
+        .rows
+        .iter()
+        .filter(|r| !r.name.starts_with("Relu"))
+        .map(|r| r.output_shape.clone())
+        .collect();
+    assert_eq!(
+        shapes,
+        vec![
+            vec![6, 28, 28],
+            vec![6, 14, 14],
+            vec![16, 10, 10],
+            vec![16, 5, 5],
+            vec![120],
+            vec![84],
+            vec![10]
+        ]
+    );
+    let params: Vec<usize> = lenet
+        .rows
+        .iter()
+        .map(|r| r.params)
+        .filter(|&p| p > 0)
+        .collect();
+    assert_eq!(params, vec![156, 2_416, 48_120, 10_164, 850]);
+
+    let alex = alexnet(false).summary().unwrap();
+    let convs: Vec<Vec<usize>> = alex
+        .rows
+        .iter()
+        .filter(|r| r.name.starts_with("Conv"))
+        .map(|r| r.output_shape.clone())
+        .collect();
+    assert_eq!(
+        convs,
+        vec![
+            vec![96, 55, 55],
+            vec![256, 27, 27],
+            vec![384, 13, 13],
+            vec![384, 13, 13],
+            vec![256, 13, 13]
+        ]
+    );
+    assert_eq!(values_before_the_first_affine(&alex), 43_264);
+    let units: Vec<usize> = alex
+        .rows
+        .iter()
+        .filter(|r| r.name.starts_with("Affine"))
+        .map(|r| r.output_shape[0])
+        .collect();
+    assert_eq!(units, vec![4096, 4096, 1000]);
+    // dropout right after the ReLU of each 4096-unit layer
+    let names: Vec<&str> = alex.rows.iter().map(|r| r.name.as_str()).collect();
+    for affine in ["Affine1", "Affine2"] {
+        let k = names.iter().position(|n| *n == affine).unwrap();
+        assert!(names[k + 2].starts_with("Dropout"), "{names:?}");
+    }
+    let global = alexnet(true).summary().unwrap();
+    assert_eq!(values_before_the_first_affine(&global), 256);
+}
+
+#[test]
+fn shapes_that_do_not_fit_are_rejected_before_training_with_the_layer_and_sizes() {
+    let digits = Dataset::digits(0).images(1, 8, 8).unwrap();
+    // 8 -> conv 7x7 pad 1: 4 -> pool: 2 -> a 3x3 filter does not fit
+    let config = DoubleConvNetConfig {
+        conv_param_2: ConvParam::new(20, 3, 0),
+        ..Default::default()
+    };
+    let message = DoubleConvNet::new(&digits, config)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(message.starts_with("Conv2 (layer 4"), "{message}");
+    assert!(
+        message.contains("input 10x2x2") && message.contains("filter 3"),
+        "{message}"
+    );
+    // a convolution after a flat layer
+    let arch = Architecture {
+        name: "bad".into(),
+        input_shape: vec![1, 8, 8],
+        layers: vec![LayerSpec::affine(10), LayerSpec::conv(3, 3, 0)],
+        init: Init::He,
+    };
+    assert!(arch
+        .build(0)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("Conv1 (layer 2"));
+    // flat data: say how to get images
+    let flat = SimpleConvNet::new(&Dataset::digits(0), SimpleConvNetConfig::default());
+    assert!(flat.err().unwrap().to_string().contains(".images(1, 8, 8)"));
+    // bad numbers name the parameter
+    let zero = SimpleConvNetConfig {
+        conv_param: ConvParam::new(0, 5, 0),
+        ..Default::default()
+    };
+    assert!(
+        SimpleConvNet::new(&digits.clone().upsampled(28).unwrap(), zero)
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("filter_num = 0")
+    );
+    let dropout = DeepConvNetConfig {
+        dropout_ratio: 1.5,
+        ..Default::default()
+    };
+    assert!(DeepConvNet::new(&digits, dropout)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("dropout_ratio = 1.5"));
+}
+
+#[test]
+fn upsampling_keeps_the_picture() {
+    let digits = Dataset::digits(0).images(1, 8, 8).unwrap();
+    let big = digits.clone().upsampled(28).unwrap();
+    assert_eq!(big.x_train.shape(), &[1500, 1, 28, 28]);
+    // the mean brightness of each image barely changes and the labels stay
+    for i in 0..20 {
+        let small = digits.x_train.index_axis(Axis(0), i).mean().unwrap();
+        let large = big.x_train.index_axis(Axis(0), i).mean().unwrap();
+        assert!(
+            (small - large).abs() < 0.05,
+            "image {i}: {small} vs {large}"
+        );
+    }
+    assert_eq!(big.t_train, digits.t_train);
+    assert!(Dataset::digits(0).upsampled(28).is_err()); // flat samples
+}
+
+#[test]
+fn simple_conv_net_learns_the_upsampled_digits() {
+    let data = Dataset::digits(0)
+        .images(1, 8, 8)
+        .unwrap()
+        .upsampled(28)
+        .unwrap();
+    let mut net = SimpleConvNet::new(&data, SimpleConvNetConfig::default()).unwrap();
+    let config = TrainConfig {
+        iters_num: 300,
+        eval_interval: 300,
+        ..Default::default()
+    };
+    let history = train(&mut net, &data, &mut Adam::default(), &config).unwrap();
+    assert!(
+        history.final_test_accuracy() >= 0.95,
+        "{}",
+        history.summary()
+    );
+}
+
+#[test]
+fn deep_conv_net_learns_the_digits() {
+    let data = Dataset::digits(0).images(1, 8, 8).unwrap();
+    let mut net = DeepConvNet::new(&data, DeepConvNetConfig::default()).unwrap();
+    let config = TrainConfig {
+        iters_num: 300,
+        eval_interval: 300,
+        ..Default::default()
+    };
+    let history = train(&mut net, &data, &mut Adam::default(), &config).unwrap();
+    assert!(
+        history.final_test_accuracy() >= 0.97,
+        "{}",
+        history.summary()
+    );
+}
+
+#[test]
+fn charts_of_a_trained_net_render() {
+    let data = Dataset::digits(0).images(1, 8, 8).unwrap();
+    let mut net = SimpleConvNet::new(
+        &data,
+        SimpleConvNetConfig {
+            conv_param: ConvParam::new(8, 3, 1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let filters = net.first_filters().unwrap();
+    assert_eq!(filters.dim(), (8, 1, 3, 3));
+    assert!(filter_grid(filters.view(), "before training")
+        .svg()
+        .contains("8 filters 3x3"));
+    let image = data.x_test.index_axis(Axis(0), 0).to_owned();
+    let maps = feature_maps(&mut net, &image, 4).unwrap();
+    assert!(maps.text().contains("Conv1 [8, 8, 8]"), "{}", maps.text());
+    let wrong = misclassified(&mut net, &data, 5).unwrap(); // untrained: most are wrong
+    assert!(wrong.svg().matches("→").count() >= 5);
+    assert!(feature_maps(
+        &mut net,
+        &data.x_test.slice(s![0, 0, .., ..]).to_owned().into_dyn(),
+        4
+    )
+    .is_err());
+    let diagram = network_diagram(&net.summary());
+    assert!(
+        diagram.text().contains("Conv1 8x8x8 -> Pool1 8x4x4"),
+        "{}",
+        diagram.text()
+    );
+    let table = net.summary().to_table();
+    assert!(
+        table.to_html().contains(">Conv1</td>"),
+        "{}",
+        table.to_html()
+    );
+    // (8·9 + 8) + (8·4·4·100 + 100) + (100·10 + 10)
+    assert_eq!(table.rows.last().unwrap()[4], "13,990");
+}
