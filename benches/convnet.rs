@@ -1,0 +1,122 @@
+//! One training step of the course's SimpleConvNet against the course's algorithm in numpy.
+//!
+//! `cargo bench --bench convnet` times forward + backward + one Adam update of
+//! SimpleConvNet (30 filters 5x5, pool 2x2, hidden 100) on a batch of 100 images of
+//! 1x28x28 in this crate, runs `benches/convnet_numpy.py` (the same step written in numpy
+//! the way the course does it) in the same invocation, and prints the ratio (target: at
+//! least 5x) and the achieved GFLOP/s against the machine's dgemm peak measured in the
+//! same run (numpy's OpenBLAS and this crate's matrix product, 2000x2000).
+//! The numpy side runs with `$PYTHON` or `.venv/bin/python` (needs numpy).
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::Instant;
+
+use dl_lessons::data::Dataset;
+use dl_lessons::init::{randn, rng};
+use dl_lessons::ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayD, Axis};
+use dl_lessons::net::{SimpleConvNet, SimpleConvNetConfig};
+use dl_lessons::optim::{Adam, Optimizer};
+
+fn median_seconds(repeats: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[repeats / 2]
+}
+
+/// `step <seconds>` and `dgemm <GFLOP/s>` from the numpy script, if it runs.
+fn numpy() -> Option<(f64, f64)> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| {
+        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
+        if std::path::Path::new(venv).exists() {
+            venv.into()
+        } else {
+            "python3".into()
+        }
+    });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/convnet_numpy.py");
+    let output = Command::new(&python).arg(script).output().ok()?;
+    if !output.status.success() {
+        eprintln!(
+            "numpy reference did not run ({python}): {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let value = |key: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key)?.trim().parse().ok())
+    };
+    Some((value("step ")?, value("dgemm ")?))
+}
+
+/// Floating-point operations of one step: every matrix product, forward and backward.
+/// `with_input_dx` counts the first convolution's dx, which the course computes and
+/// this crate skips (nothing uses the gradient of the data).
+fn step_flops(with_input_dx: bool) -> f64 {
+    let (n, filters, patch, positions) = (100.0, 30.0, 25.0, 576.0);
+    let conv = 2.0 * n * filters * patch * positions;
+    let affine = |inputs: f64, outputs: f64| 2.0 * n * inputs * outputs;
+    let products = conv + affine(4320.0, 100.0) + affine(100.0, 10.0);
+    let conv_backward = conv * if with_input_dx { 2.0 } else { 1.0 };
+    products + conv_backward + 2.0 * (affine(4320.0, 100.0) + affine(100.0, 10.0))
+}
+
+fn main() {
+    let numpy = numpy();
+    let data = Dataset::digits(0)
+        .images(1, 8, 8)
+        .and_then(|d| d.upsampled(28))
+        .expect("digits as 1x28x28 images");
+    let mut net =
+        SimpleConvNet::new(&data, SimpleConvNetConfig::default()).expect("the course's net");
+    let x: ArrayD<f64> = data.x_train.slice_axis(Axis(0), (0..100).into()).to_owned();
+    let t: Array1<usize> = data.t_train.slice(s![..100]).to_owned();
+    let mut adam = Adam::default(); // lr 0.001, the course's default
+    let mut step = || {
+        black_box(net.gradient(&x, &t));
+        adam.update(&mut net.params());
+    };
+    step();
+    let seconds = median_seconds(41, step);
+
+    let size = 2000;
+    let a: Array2<f64> = randn((size, size), 1.0, &mut rng(1));
+    let mut c = Array2::<f64>::zeros((size, size));
+    general_mat_mul(1.0, &a, &a, 0.0, &mut c);
+    let dgemm = 2.0 * (size as f64).powi(3)
+        / median_seconds(3, || general_mat_mul(1.0, &a, &a, 0.0, &mut c))
+        / 1e9;
+
+    let flops = step_flops(false);
+    let gflops = flops / seconds / 1e9;
+    println!(
+        "SimpleConvNet step (batch 100, 1x28x28, Adam): {:.2} ms, {:.2} GFLOP of matrix products = {gflops:.1} GFLOP/s",
+        seconds * 1e3,
+        flops / 1e9
+    );
+    println!("this crate's dgemm (ndarray/matrixmultiply, {size}x{size}): {dgemm:.1} GFLOP/s, so the step runs at {:.0}% of it", 100.0 * gflops / dgemm);
+    match numpy {
+        Some((numpy_seconds, numpy_dgemm)) => {
+            println!(
+                "numpy (the course's algorithm, {:.2} GFLOP): {:.2} ms = {:.1} GFLOP/s; its dgemm (OpenBLAS): {numpy_dgemm:.1} GFLOP/s",
+                step_flops(true) / 1e9,
+                numpy_seconds * 1e3,
+                step_flops(true) / numpy_seconds / 1e9
+            );
+            println!(
+                "ratio: {:.1}x faster than numpy (target >= 5); at numpy's dgemm peak the step's products would take {:.1} ms",
+                numpy_seconds / seconds,
+                flops / numpy_dgemm / 1e6
+            );
+        }
+        None => println!("numpy reference not run"),
+    }
+}
