@@ -329,10 +329,12 @@ fn charts_of_a_trained_net_render() {
     .unwrap();
     let filters = net.first_filters().unwrap();
     assert_eq!(filters.dim(), (8, 1, 3, 3));
-    assert!(filter_grid(filters.view(), "before training")
+    assert!(filter_grid(&mut net, "before training")
+        .unwrap()
         .svg()
         .contains("8 filters 3x3"));
-    let image = data.x_test.index_axis(Axis(0), 0).to_owned();
+    let image = data.test_sample(0).unwrap();
+    assert!(data.test_sample(297).is_err());
     let maps = feature_maps(&mut net, &image, 4).unwrap();
     assert!(maps.text().contains("Conv1 [8, 8, 8]"), "{}", maps.text());
     let wrong = misclassified(&mut net, &data, 5).unwrap(); // untrained: most are wrong

@@ -98,6 +98,19 @@ impl Dataset {
         self
     }
 
+    /// Test sample `index` (one image or vector, without the batch axis), e.g. to see what
+    /// a network's filters make of it.
+    pub fn test_sample(&self, index: usize) -> Result<ArrayD<f64>> {
+        if index >= self.test_size() {
+            return Err(Error::param(
+                "index",
+                index,
+                format!("must be below the {} test samples", self.test_size()),
+            ));
+        }
+        Ok(self.x_test.index_axis(Axis(0), index).to_owned())
+    }
+
     /// Each (C, H, W) image resized to `size` × `size` by bilinear interpolation (pixel
     /// centres aligned, as image libraries do), e.g. the 8x8 digits to the course's 28x28.
     ///

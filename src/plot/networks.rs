@@ -126,7 +126,8 @@ fn draw_image(svg: &mut Svg, image: ArrayView2<'_, f64>, x: f64, y: f64, pixel: 
         "#999",
         0.6,
     );
-    let mut body = String::new();
+    // crisp edges: no anti-aliased seams between neighbouring pixels
+    let mut body = String::from(r#"<g shape-rendering="crispEdges">"#);
     for ((i, j), &v) in image.indexed_iter() {
         let level = (255.0 * (1.0 - (v - low) / span)).round() as u8;
         if level == 255 {
@@ -136,9 +137,10 @@ fn draw_image(svg: &mut Svg, image: ArrayView2<'_, f64>, x: f64, y: f64, pixel: 
             r##"<rect x="{:.1}" y="{:.1}" width="{p:.2}" height="{p:.2}" fill="#{level:02x}{level:02x}{level:02x}"/>"##,
             x + j as f64 * pixel,
             y + i as f64 * pixel,
-            p = pixel + 0.05
+            p = pixel
         ));
     }
+    body.push_str("</g>");
     svg.raw(&body);
 }
 
@@ -147,16 +149,27 @@ fn pixel_for(size: usize, target: f64) -> f64 {
     (target / size.max(1) as f64).clamp(1.0, 14.0)
 }
 
-/// The first-layer filters as images, 8 per row (the book's `visualize_filter.py`):
-/// channel 0 of each filter of `w` (FN, C, FH, FW), white for its smallest weight and
-/// black for its largest.
+/// The first-layer filters of `net` as images, 8 per row (the book's
+/// `visualize_filter.py`): channel 0 of each filter (FN, C, FH, FW), white for its smallest
+/// weight and black for its largest. An error if the first layer is not a convolution.
 ///
 /// ```
-/// use dl_lessons::{init::{randn, rng}, ndarray::Array4, plot::filter_grid};
-/// let w: Array4<f64> = randn((30, 1, 5, 5), 0.01, &mut rng(0));
-/// assert!(filter_grid(w.view(), "before training").svg().contains("30 filters"));
+/// use dl_lessons::prelude::*;
+/// let data = Dataset::digits(0).images(1, 8, 8).unwrap();
+/// let mut net = SimpleConvNet::new(&data, SimpleConvNetConfig::default()).unwrap();
+/// assert!(filter_grid(&mut net, "before training").unwrap().svg().contains("30 filters 5x5"));
 /// ```
-pub fn filter_grid(w: ArrayView4<'_, f64>, title: &str) -> Figure {
+pub fn filter_grid(net: &mut Sequential, title: &str) -> Result<Figure> {
+    let w = net.first_filters().ok_or_else(|| {
+        Error::Geometry(format!(
+            "filter_grid: the first layer of {} is not a convolution",
+            net.description()
+        ))
+    })?;
+    Ok(filter_images(w.view(), title))
+}
+
+fn filter_images(w: ArrayView4<'_, f64>, title: &str) -> Figure {
     let (filters, channels, fh, fw) = w.dim();
     let per_row = 8;
     let pixel = pixel_for(fh.max(fw), 48.0);
@@ -164,28 +177,15 @@ pub fn filter_grid(w: ArrayView4<'_, f64>, title: &str) -> Figure {
     let rows = filters.div_ceil(per_row);
     let mut svg = Svg::new(20.0 + cell * per_row as f64, 40.0 + cell * rows as f64);
     let channel_note = if channels > 1 { " (channel 0)" } else { "" };
-    svg.text(
-        10.0,
-        16.0,
-        &format!("{title}: {filters} filters {fh}x{fw}{channel_note}"),
-        14.0,
-        "start",
-    );
+    let heading = format!("{title}: {filters} filters {fh}x{fw}{channel_note}");
+    svg.text(10.0, 16.0, &heading, 14.0, "start");
     for f in 0..filters {
         let (i, j) = (f / per_row, f % per_row);
         let image = w.index_axis(Axis(0), f);
-        draw_image(
-            &mut svg,
-            image.index_axis(Axis(0), 0),
-            10.0 + j as f64 * cell,
-            32.0 + i as f64 * cell,
-            pixel,
-        );
+        let (x, y) = (10.0 + j as f64 * cell, 32.0 + i as f64 * cell);
+        draw_image(&mut svg, image.index_axis(Axis(0), 0), x, y, pixel);
     }
-    Figure::from_svg(
-        svg.finish(),
-        format!("{title}: {filters} filters of {fh}x{fw}"),
-    )
+    Figure::from_svg(svg.finish(), heading)
 }
 
 /// What each convolution layer makes of one image: the image, then one row per convolution
