@@ -327,11 +327,11 @@ impl Layer for Convolution {
     }
 }
 
-/// How many samples share one matrix product: enough that the product has a few hundred
+/// How many samples share one matrix product: enough that the product has about 128
 /// columns (small feature maps, as in DeepConvNet's last layers, would otherwise make many
 /// tiny products), one for the course's 24x24 maps.
 fn group_size(positions: usize) -> usize {
-    (256 / positions.max(1)).clamp(1, 64)
+    (128 / positions.max(1)).clamp(1, 64)
 }
 
 /// Copies x (N, C, H, W) into `buffer` as (N, C, H + 2·pad, W + 2·pad) with a zero border.
