@@ -1,7 +1,7 @@
 //! The convolutional networks: gradients, summaries against the layers, the lecture's
 //! LeNet and AlexNet numbers, shape errors before training, and accuracy on the digits.
 
-use dl_lessons::ndarray::{s, Array1, ArrayD, Axis};
+use dl_lessons::ndarray::{self, s, Array1, ArrayD, Axis};
 use dl_lessons::prelude::*;
 
 /// A few images of `shape` with distinct, tie-free values, and labels.
@@ -359,4 +359,58 @@ fn charts_of_a_trained_net_render() {
     );
     // (8·9 + 8) + (8·4·4·100 + 100) + (100·10 + 10)
     assert_eq!(table.rows.last().unwrap()[4], "13,990");
+}
+
+#[test]
+fn a_hand_built_stack_is_checked_layer_by_layer() {
+    let conv = |c: usize| -> Box<dyn Layer> {
+        Box::new(
+            Convolution::new(ndarray::Array4::zeros((4, c, 3, 3)), Array1::zeros(4), 1, 0).unwrap(),
+        )
+    };
+    // channels: the filters have 3, the input 1
+    let error = Sequential::checked(vec![1, 8, 8], vec![conv(3)], "bad")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("layer 1 (Convolution)") && error.contains("[1, 8, 8]"),
+        "{error}"
+    );
+    assert!(
+        error.contains("the filters have 3 channels but the input"),
+        "{error}"
+    );
+    // a pooling window larger than what is left
+    let layers: Vec<Box<dyn Layer>> = vec![conv(1), Box::new(Pooling::new(7, 7, 1, 0).unwrap())];
+    let error = Sequential::checked(vec![1, 8, 8], layers, "bad")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("layer 2 (Pooling) on a sample of shape [4, 6, 6]"),
+        "{error}"
+    );
+    // an affine layer whose rows do not match the flattened maps
+    let layers: Vec<Box<dyn Layer>> = vec![
+        conv(1),
+        Box::new(Affine::new(
+            ndarray::Array2::zeros((100, 10)),
+            Array1::zeros(10),
+        )),
+    ];
+    let error = Sequential::checked(vec![1, 8, 8], layers, "bad")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("flattens to 144 values"), "{error}");
+    // and a good stack passes
+    let layers: Vec<Box<dyn Layer>> = vec![
+        conv(1),
+        Box::new(Affine::new(
+            ndarray::Array2::zeros((144, 10)),
+            Array1::zeros(10),
+        )),
+    ];
+    assert!(Sequential::checked(vec![1, 8, 8], layers, "good").is_ok());
 }

@@ -137,6 +137,18 @@ impl Layer for Affine {
         "Affine"
     }
 
+    fn output_shape(&self, sample_shape: &[usize]) -> crate::error::Result<Vec<usize>> {
+        let (inputs, outputs) = (self.w.shape()[0], self.w.shape()[1]);
+        let values: usize = sample_shape.iter().product();
+        if values == inputs {
+            Ok(vec![outputs])
+        } else {
+            Err(crate::error::Error::Geometry(format!(
+                "W has shape ({inputs}, {outputs}) but a sample {sample_shape:?} flattens to {values} values"
+            )))
+        }
+    }
+
     fn penalty(&self) -> f64 {
         self.weight_decay.penalty(&self.w)
     }

@@ -325,6 +325,16 @@ impl Layer for Convolution {
     fn skip_input_gradient(&mut self) {
         self.input_gradient = false;
     }
+
+    fn output_shape(&self, sample_shape: &[usize]) -> Result<Vec<usize>> {
+        let &[c, h, w] = sample_shape else {
+            return Err(Error::Geometry(format!(
+                "a convolution takes (C, H, W) samples, got {sample_shape:?}"
+            )));
+        };
+        let g = self.geometry((1, c, h, w))?;
+        Ok(vec![self.w.shape()[0], g.out_h, g.out_w])
+    }
 }
 
 /// How many samples share one matrix product: enough that the product has about 128

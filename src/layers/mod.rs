@@ -75,6 +75,13 @@ pub trait Layer {
     /// is cheap ignore this.
     fn skip_input_gradient(&mut self) {}
 
+    /// The shape of one sample's output for one sample of `sample_shape` (without the
+    /// batch axis), or why this input does not fit the layer. Element-wise layers keep the
+    /// shape; the default says so.
+    fn output_shape(&self, sample_shape: &[usize]) -> crate::error::Result<Vec<usize>> {
+        Ok(sample_shape.to_vec())
+    }
+
     /// Keeps any random mask the layer draws in training passes (dropout) until released,
     /// so that repeated evaluations compute the same function (gradient checks).
     fn hold_random_masks(&mut self, _hold: bool) {}

@@ -220,6 +220,16 @@ impl Layer for Pooling {
         Vec::new()
     }
 
+    fn output_shape(&self, sample_shape: &[usize]) -> Result<Vec<usize>> {
+        let &[c, h, w] = sample_shape else {
+            return Err(crate::error::Error::Geometry(format!(
+                "pooling takes (C, H, W) samples, got {sample_shape:?}"
+            )));
+        };
+        let g = self.geometry((1, c, h, w))?;
+        Ok(vec![c, g.out_h, g.out_w])
+    }
+
     fn name(&self) -> &'static str {
         match self.kind {
             PoolingKind::Max => "Pooling",

@@ -281,11 +281,8 @@ impl Architecture {
             layers.push(layer);
             shape.clone_from(&row.output_shape);
         }
-        Ok(Sequential::new(
-            self.input_shape.clone(),
-            layers,
-            self.name.clone(),
-        ))
+        // the layers check themselves too: the summary and the layers must agree
+        Sequential::checked(self.input_shape.clone(), layers, self.name.clone())
     }
 }
 

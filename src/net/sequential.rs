@@ -9,6 +9,7 @@ use ndarray::{s, Array1, Array2, ArrayD, Axis, Ix2};
 use std::time::Instant;
 
 use crate::display::Table;
+use crate::error::{Error, Result};
 use crate::functions::argmax_rows;
 use crate::layers::{compare, GradientCheck, Layer, Mode, Param, SoftmaxWithLoss};
 
@@ -43,6 +44,35 @@ impl Sequential {
             last_layer: SoftmaxWithLoss::new(),
             description: description.into(),
         }
+    }
+
+    /// [`new`](Self::new), after checking that every layer takes what the one before gives
+    /// (a filter's channels against its input, a window against the feature map, an affine
+    /// layer's rows against the flattened size): an error names the layer and both shapes.
+    ///
+    /// ```
+    /// use dl_lessons::prelude::*;
+    /// use dl_lessons::ndarray::{Array1, Array4};
+    /// let conv = Convolution::new(Array4::zeros((4, 3, 3, 3)), Array1::zeros(4), 1, 0).unwrap();
+    /// let error = Sequential::checked(vec![1, 8, 8], vec![Box::new(conv)], "bad").err().unwrap();
+    /// assert!(error.to_string().contains("the filters have 3 channels but the input"));
+    /// ```
+    pub fn checked(
+        input_shape: Vec<usize>,
+        layers: Vec<Box<dyn Layer>>,
+        description: impl Into<String>,
+    ) -> Result<Sequential> {
+        let mut shape = input_shape.clone();
+        for (k, layer) in layers.iter().enumerate() {
+            shape = layer.output_shape(&shape).map_err(|e| {
+                Error::Geometry(format!(
+                    "layer {} ({}) on a sample of shape {shape:?}: {e}",
+                    k + 1,
+                    layer.name()
+                ))
+            })?;
+        }
+        Ok(Sequential::new(input_shape, layers, description))
     }
 
     /// A short label such as `ReLU-He [40, 20]`.
