@@ -8,47 +8,21 @@
 //! The numpy side runs with `$PYTHON` or `.venv/bin/python` (needs numpy:
 //! `.venv/bin/pip install numpy`); without it only the Rust numbers are printed.
 
+mod common;
+
 use std::hint::black_box;
-use std::process::Command;
-use std::time::Instant;
+
+use common::{median_seconds, run_numpy_reference};
 
 use dl_lessons::conv::im2col;
 use dl_lessons::init::{randn, rng};
 use dl_lessons::layers::{Convolution, Layer, Mode};
 use dl_lessons::ndarray::{Array1, Array4, ArrayD};
 
-fn median_seconds(repeats: usize, mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[repeats / 2]
-}
-
 fn numpy_times() -> Option<Vec<(String, f64, f64)>> {
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| {
-        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
-        if std::path::Path::new(venv).exists() {
-            venv.into()
-        } else {
-            "python3".into()
-        }
-    });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/conv_numpy.py");
-    let output = Command::new(&python).arg(script).output().ok()?;
-    if !output.status.success() {
-        eprintln!(
-            "numpy reference did not run ({python}): {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-        return None;
-    }
+    let stdout = run_numpy_reference("conv_numpy.py")?;
     Some(
-        String::from_utf8_lossy(&output.stdout)
+        stdout
             .lines()
             .filter_map(|l| {
                 let f: Vec<&str> = l.split_whitespace().collect();

@@ -8,9 +8,11 @@
 //! same run (numpy's OpenBLAS and this crate's matrix product, 2000x2000).
 //! The numpy side runs with `$PYTHON` or `.venv/bin/python` (needs numpy).
 
+mod common;
+
 use std::hint::black_box;
-use std::process::Command;
-use std::time::Instant;
+
+use common::{median_seconds, run_numpy_reference};
 
 use dl_lessons::data::Dataset;
 use dl_lessons::init::{randn, rng};
@@ -18,38 +20,9 @@ use dl_lessons::ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayD, Ax
 use dl_lessons::net::{SimpleConvNet, SimpleConvNetConfig};
 use dl_lessons::optim::{Adam, Optimizer};
 
-fn median_seconds(repeats: usize, mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[repeats / 2]
-}
-
 /// `step <seconds>` and `dgemm <GFLOP/s>` from the numpy script, if it runs.
 fn numpy() -> Option<(f64, f64)> {
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| {
-        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
-        if std::path::Path::new(venv).exists() {
-            venv.into()
-        } else {
-            "python3".into()
-        }
-    });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/convnet_numpy.py");
-    let output = Command::new(&python).arg(script).output().ok()?;
-    if !output.status.success() {
-        eprintln!(
-            "numpy reference did not run ({python}): {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-        return None;
-    }
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = run_numpy_reference("convnet_numpy.py")?;
     let value = |key: &str| -> Option<f64> {
         text.lines()
             .find_map(|l| l.strip_prefix(key)?.trim().parse().ok())
