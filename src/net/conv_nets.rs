@@ -358,7 +358,8 @@ pub fn lenet() -> Architecture {
 /// The lecture's 224 → 55 with 11x11 filters and stride 4 needs pad 2 and rounding down
 /// ((224 + 4 − 11) / 4 + 1 = 55); the original paper's 227 with pad 0 gives 55 exactly.
 /// 3x3 max pooling with stride 2 takes 55 → 27 and 27 → 13, as in the paper. Built only
-/// for its summary: its 62 million weights are not meant for this laptop lesson.
+/// for its summary: flattening 13x13x256 gives it about 200 million weights (the paper pools
+/// once more, to 6x6x256, and has 62 million), not meant for this laptop lesson.
 ///
 /// ```
 /// let summary = dl_lessons::net::alexnet(false).summary().unwrap();
