@@ -57,18 +57,20 @@ pub(crate) fn im2col_into(
     let (rows, cols) = g.col_shape();
     col.clear();
     col.reserve(rows * cols);
-    // One output row per window; each window row is a contiguous run of filter_w pixels.
-    for r in 0..rows {
-        let (sample, i, j) = (
-            r / (g.out_h * g.out_w),
-            (r / g.out_w) % g.out_h,
-            r % g.out_w,
-        );
-        for ch in 0..c {
-            let base = (sample * c + ch) * hp * wp;
-            for y in 0..filter_h {
-                let start = base + (i * stride + y) * wp + j * stride;
-                col.extend_from_slice(&img[start..start + filter_w]);
+    // Where each value of a row comes from, relative to its window's top-left pixel:
+    // (c, filter row, filter column) → c·Hp·Wp + y·Wp + x. A gather through this table
+    // writes every row in one sequential pass (a memcpy call per 3-pixel run is slower).
+    let offsets: Vec<usize> = (0..c)
+        .flat_map(|ch| {
+            (0..filter_h).flat_map(move |y| (0..filter_w).map(move |x| (ch * hp + y) * wp + x))
+        })
+        .collect();
+    for sample in 0..g.input_shape.0 {
+        let img = &img[sample * c * hp * wp..][..c * hp * wp];
+        for i in 0..g.out_h {
+            for j in 0..g.out_w {
+                let window = &img[i * stride * wp + j * stride..];
+                col.extend(offsets.iter().map(|&o| window[o]));
             }
         }
     }
