@@ -228,6 +228,7 @@ impl Layer for Convolution {
         let index = PatchIndex::new(&g);
         let work = |samples: std::ops::Range<usize>, dx_block: &mut [f64]| {
             let mut dw = Array2::<f64>::zeros((filter_num, patch_len));
+            let mut db = Array1::<f64>::zeros(filter_num);
             let mut patches = vec![0.0; patch_len * group * positions];
             let mut dout_group = vec![0.0; filter_num * group * positions];
             let mut dpatches = vec![0.0; patch_len * group * positions];
@@ -236,19 +237,28 @@ impl Layer for Convolution {
             for first in (start..end).step_by(group) {
                 let size = group.min(end - first);
                 let cols = size * positions;
-                // dout of the group as (FN, G·OH·OW), the layout of the forward product
+                // dout of the group as (FN, G·OH·OW), the layout of the forward product (one
+                // sample's dout already is); db sums its rows while they are in cache
                 for s in 0..size {
                     let dout_n =
                         &dout[(first + s) * filter_num * positions..][..filter_num * positions];
                     for (f, row) in dout_n.chunks_exact(positions).enumerate() {
-                        dout_group[f * cols + s * positions..][..positions].copy_from_slice(row);
+                        db[f] += row.iter().sum::<f64>();
+                        if size > 1 {
+                            dout_group[f * cols + s * positions..][..positions]
+                                .copy_from_slice(row);
+                        }
                     }
                     let img = &x_pad[(first + s) * sample_len..][..sample_len];
                     index.write(img, &mut patches[s * positions..], cols);
                 }
+                let dout_g = if size > 1 {
+                    &dout_group[..filter_num * cols]
+                } else {
+                    &dout[first * filter_num * positions..][..filter_num * positions]
+                };
                 let dout_g =
-                    ArrayView2::from_shape((filter_num, cols), &dout_group[..filter_num * cols])
-                        .expect("sizes match");
+                    ArrayView2::from_shape((filter_num, cols), dout_g).expect("sizes match");
                 let patches_g =
                     ArrayView2::from_shape((patch_len, cols), &patches[..patch_len * cols])
                         .expect("sizes match");
@@ -268,7 +278,7 @@ impl Layer for Convolution {
                     }
                 }
             }
-            dw
+            (dw, db)
         };
         let partial = if input_gradient {
             for_each_block(&mut dx, item_len, flops, work)
@@ -277,14 +287,10 @@ impl Layer for Convolution {
             let mut none = vec![0.0; n];
             for_each_block(&mut none, 1, flops, |samples, _| work(samples, &mut []))
         };
-        let mut dw = partial
+        let (mut dw, db) = partial
             .into_iter()
-            .reduce(|a, b| a + b)
+            .reduce(|(dw_a, db_a), (dw_b, db_b)| (dw_a + dw_b, db_a + db_b))
             .expect("at least one block");
-        let mut db = Array1::<f64>::zeros(filter_num);
-        for (f, plane) in dout.chunks_exact(positions).enumerate() {
-            db[f % filter_num] += plane.iter().sum::<f64>();
-        }
         self.db = db.into_dyn();
         self.weight_decay.add_gradient(&mut dw, &w_rows);
         self.dw = dw
