@@ -104,6 +104,39 @@ pub(crate) fn matmul(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f
     out
 }
 
+/// Element-wise updates of long parameter arrays on every core: calls `f` on matching
+/// chunks of three written slices and one read slice (all of one length).
+pub(crate) fn update_chunks(
+    a: &mut [f64],
+    b: &mut [f64],
+    c: &mut [f64],
+    d: &[f64],
+    f: impl Fn(&mut [f64], &mut [f64], &mut [f64], &[f64]) + Sync,
+) {
+    let len = a.len();
+    assert!(
+        b.len() == len && c.len() == len && d.len() == len,
+        "update_chunks: lengths differ"
+    );
+    if len < MIN_PARALLEL_ELEMENTS || workers() == 1 {
+        return f(a, b, c, d);
+    }
+    let chunk = len.div_ceil(workers());
+    let f = &f;
+    std::thread::scope(|scope| {
+        let mut parts = a
+            .chunks_mut(chunk)
+            .zip(b.chunks_mut(chunk))
+            .zip(c.chunks_mut(chunk))
+            .zip(d.chunks(chunk));
+        let (((a0, b0), c0), d0) = parts.next().expect("non-empty");
+        for (((a, b), c), d) in parts {
+            scope.spawn(move || f(a, b, c, d));
+        }
+        f(a0, b0, c0, d0);
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

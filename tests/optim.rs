@@ -273,3 +273,30 @@ fn trajectories_validate_before_drawing() {
     let e = trajectories(&mut optimizers, (-7.0, 2.0), 30).unwrap_err();
     assert_eq!(e.to_string(), "lr = -1: must be a finite number > 0");
 }
+
+#[test]
+fn adam_updates_a_large_array_on_both_cores_exactly_as_the_formula() {
+    // above the size where the update is split across threads
+    let n = 300_001;
+    let grad =
+        dl_lessons::ndarray::ArrayD::from_shape_fn(vec![n], |i| ((i[0] % 17) as f64 - 8.0) * 0.1);
+    let mut w = dl_lessons::ndarray::ArrayD::from_shape_fn(vec![n], |i| (i[0] % 5) as f64);
+    let mut expected = w.clone();
+    let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
+    let mut adam = Adam::new(0.01, 0.9, 0.999);
+    for step in 1..=2 {
+        adam.update(&mut [Param {
+            name: "W",
+            value: &mut w,
+            grad: &grad,
+        }]);
+        let lr_t = 0.01 * (1.0f64 - 0.999f64.powi(step)).sqrt() / (1.0 - 0.9f64.powi(step));
+        for i in 0..n {
+            let g = grad[[i]];
+            m[i] += (1.0 - 0.9) * (g - m[i]);
+            v[i] += (1.0 - 0.999) * (g * g - v[i]);
+            expected[[i]] -= lr_t * m[i] / (v[i].sqrt() + 1e-7);
+        }
+    }
+    assert_eq!(w, expected);
+}

@@ -33,7 +33,8 @@ pub struct Pooling {
     pad: usize,
     kind: PoolingKind,
     x_shape: (usize, usize, usize, usize),
-    arg_max: Array1<usize>,
+    /// Index of each window's maximum within the window, in the output's order.
+    arg_max: Vec<u32>,
 }
 
 impl Pooling {
@@ -72,7 +73,7 @@ impl Pooling {
             pad,
             kind,
             x_shape: (0, 0, 0, 0),
-            arg_max: Array1::zeros(0),
+            arg_max: Vec::new(),
         })
     }
 
@@ -83,8 +84,8 @@ impl Pooling {
 
     /// Where each window's maximum was in the last training pass: its index within the
     /// window (row-major), one per output value in the output's (N, C, OH, OW) order.
-    pub fn arg_max(&self) -> &Array1<usize> {
-        &self.arg_max
+    pub fn arg_max(&self) -> Array1<usize> {
+        self.arg_max.iter().map(|&k| k as usize).collect()
     }
 }
 
@@ -125,10 +126,10 @@ impl Layer for Pooling {
         });
         // SAFETY: Windows::pool writes every value of every output plane.
         unsafe { out.set_len(len) };
-        let arg_max: Vec<usize> = arg_blocks.concat();
+        let arg_max: Vec<u32> = arg_blocks.concat();
         if mode == Mode::Train {
             self.x_shape = g.input_shape;
-            self.arg_max = Array1::from_vec(arg_max);
+            self.arg_max = arg_max;
         }
         ndarray::Array4::from_shape_vec((n, c, g.out_h, g.out_w), out)
             .expect("sizes match")
@@ -156,7 +157,7 @@ impl Layer for Pooling {
         if kind == PoolingKind::Max && windows.is_2x2_tiling(h, w) {
             // The course's 2x2 windows with stride 2 cover every pixel once: write each
             // pixel once (the maximum's d, else 0) instead of zeroing, then adding.
-            let args = arg_max.as_slice().expect("contiguous");
+            let args = &arg_max[..];
             let len = n * c * h * w;
             let mut dx = Vec::with_capacity(len);
             let uninit = &mut dx.spare_capacity_mut()[..len];
@@ -177,7 +178,7 @@ impl Layer for Pooling {
                         .zip(d_row)
                         .zip(a_row)
                     {
-                        let at = |k: usize| MaybeUninit::new(if arg == k { d } else { 0.0 });
+                        let at = |k: u32| MaybeUninit::new(if arg == k { d } else { 0.0 });
                         (t[0], t[1], b[0], b[1]) = (at(0), at(1), at(2), at(3));
                     }
                 }
@@ -197,7 +198,9 @@ impl Layer for Pooling {
                     let (i, j) = (r / g.out_w, r % g.out_w);
                     match kind {
                         PoolingKind::Max => {
-                            if let Some(pixel) = windows.pixel(i, j, arg_max[p * positions + r]) {
+                            if let Some(pixel) =
+                                windows.pixel(i, j, arg_max[p * positions + r] as usize)
+                            {
                                 plane[pixel] += d;
                             }
                         }
@@ -287,7 +290,7 @@ impl Windows {
         plane: &[f64],
         kind: PoolingKind,
         out: &mut [MaybeUninit<f64>],
-        args: &mut Vec<usize>,
+        args: &mut Vec<u32>,
     ) {
         let out_w = self.out_w;
         if kind == PoolingKind::Max && self.is_2x2_tiling(self.h, self.w) {
@@ -306,7 +309,7 @@ impl Windows {
                         }
                     }
                     o.write(best);
-                    args.push(arg);
+                    args.push(arg as u32);
                 }
             }
             return;
@@ -326,7 +329,7 @@ impl Windows {
                             }
                         }
                         o.write(best);
-                        args.push(arg);
+                        args.push(arg as u32);
                     }
                     PoolingKind::Max => {
                         // padded positions count as 0, as in the course's padded im2col
@@ -338,7 +341,7 @@ impl Windows {
                             }
                         }
                         o.write(best);
-                        args.push(arg);
+                        args.push(arg as u32);
                     }
                     PoolingKind::Average => {
                         let sum: f64 = self

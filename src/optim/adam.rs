@@ -10,6 +10,7 @@ use ndarray::{ArrayD, Zip};
 use super::{state_for, Optimizer};
 use crate::error::{positive, unit_interval, Result};
 use crate::layers::Param;
+use crate::parallel::update_chunks;
 
 /// Adaptive moment estimation.
 #[derive(Clone, Debug)]
@@ -61,16 +62,33 @@ impl Optimizer for Adam {
         self.iter += 1;
         let (b1, b2) = (self.beta1, self.beta2);
         let lr_t = self.lr * (1.0 - b2.powi(self.iter)).sqrt() / (1.0 - b1.powi(self.iter));
+        let step = |w: &mut f64, m: &mut f64, v: &mut f64, g: f64| {
+            *m += (1.0 - b1) * (g - *m);
+            *v += (1.0 - b2) * (g * g - *v);
+            *w -= lr_t * *m / (v.sqrt() + 1e-7);
+        };
         for ((p, m), v) in params.iter_mut().zip(&mut self.m).zip(&mut self.v) {
-            Zip::from(&mut *p.value)
-                .and(m)
-                .and(v)
-                .and(p.grad)
-                .for_each(|w, m, v, &g| {
-                    *m += (1.0 - b1) * (g - *m);
-                    *v += (1.0 - b2) * (g * g - *v);
-                    *w -= lr_t * *m / (v.sqrt() + 1e-7);
+            let grad = p.grad;
+            let slices = (
+                p.value.as_slice_mut(),
+                m.as_slice_mut(),
+                v.as_slice_mut(),
+                grad.as_slice(),
+            );
+            if let (Some(w), Some(m), Some(v), Some(g)) = slices {
+                // contiguous (always, for the crate's layers): on every core for large W
+                update_chunks(w, m, v, g, |w, m, v, g| {
+                    for (((w, m), v), &g) in w.iter_mut().zip(m).zip(v).zip(g) {
+                        step(w, m, v, g);
+                    }
                 });
+            } else {
+                Zip::from(&mut *p.value)
+                    .and(m)
+                    .and(v)
+                    .and(grad)
+                    .for_each(|w, m, v, &g| step(w, m, v, g));
+            }
         }
     }
 
