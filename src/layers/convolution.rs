@@ -14,8 +14,6 @@
 //! Course: `common/layers.py` `Convolution`; PyTorch: `nn.Conv2d` (with `padding=pad`,
 //! `stride=stride`).
 
-use std::mem::MaybeUninit;
-
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewMut2, Ix1, Ix4};
 
@@ -168,19 +166,6 @@ impl Layer for Convolution {
                 let patches =
                     ArrayView2::from_shape((patch_len, cols), &patches[..patch_len * cols])
                         .expect("sizes match");
-                if size == 1 {
-                    // one sample: W · patches is its output (FN, OH·OW); start from the bias
-                    for (row, &bias) in out_group.chunks_exact_mut(positions).zip(&b) {
-                        row.fill(MaybeUninit::new(bias));
-                    }
-                    // SAFETY: every element of out_group was just written (a bias per row).
-                    let out_n: &mut [f64] =
-                        unsafe { &mut *(out_group as *mut [MaybeUninit<f64>] as *mut [f64]) };
-                    let mut out_n = ArrayViewMut2::from_shape((filter_num, positions), out_n)
-                        .expect("sizes match");
-                    general_mat_mul(1.0, &w_rows, &patches, 1.0, &mut out_n);
-                    continue;
-                }
                 // W · patches is (FN, G·OH·OW): sample s's output is its block of columns
                 if product.dim() != (filter_num, cols) {
                     product = Array2::zeros((filter_num, cols));
