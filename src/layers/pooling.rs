@@ -109,7 +109,7 @@ impl Layer for Pooling {
         let (n, c, h, w) = x.dim();
         let x = x.as_standard_layout();
         let x = x.as_slice().expect("standard layout");
-        let windows = Windows::new(&g, self.pool_w);
+        let windows = Windows::new(&g);
         let (plane_in, plane_out) = (h * w, g.out_h * g.out_w);
         let len = n * c * plane_out;
         let mut out = Vec::with_capacity(len);
@@ -151,7 +151,7 @@ impl Layer for Pooling {
         );
         let dout = dout.as_standard_layout();
         let dout = dout.as_slice().expect("standard layout");
-        let windows = Windows::new(&g, self.pool_w);
+        let windows = Windows::new(&g);
         let positions = g.out_h * g.out_w;
         let (kind, arg_max) = (self.kind, &self.arg_max);
         if kind == PoolingKind::Max && windows.is_2x2_tiling(h, w) {
@@ -254,10 +254,10 @@ struct Windows {
 }
 
 impl Windows {
-    fn new(g: &ConvGeometry, pool_w: usize) -> Windows {
+    fn new(g: &ConvGeometry) -> Windows {
         Windows {
             pool_h: g.filter_h,
-            pool_w,
+            pool_w: g.filter_w,
             stride: g.stride,
             pad: g.pad,
             h: g.input_shape.2,

@@ -4,7 +4,7 @@
 //! `lastLayer`); the named networks build one from their config and deref to it, so the
 //! training loop, the optimizers and the gradient check work on all of them alike.
 
-use ndarray::{s, Array1, Array2, ArrayD, Axis, Ix2};
+use ndarray::{Array1, Array2, ArrayD, Axis, Ix2};
 
 use std::time::Instant;
 
@@ -141,19 +141,27 @@ impl Sequential {
         if n == 0 {
             return 0.0;
         }
-        let mut correct = 0;
+        let correct = self
+            .predictions(x)
+            .iter()
+            .zip(t)
+            .filter(|(p, t)| p == t)
+            .count();
+        correct as f64 / n as f64
+    }
+
+    /// The predicted class of every sample (the largest score), in inference mode, in
+    /// chunks of 100 samples.
+    #[track_caller]
+    pub fn predictions(&mut self, x: &ArrayD<f64>) -> Vec<usize> {
+        let n = x.shape()[0];
+        let mut predicted = Vec::with_capacity(n);
         for start in (0..n).step_by(ACCURACY_CHUNK) {
             let end = (start + ACCURACY_CHUNK).min(n);
             let chunk = x.slice_axis(Axis(0), (start..end).into()).to_owned();
-            let y = self.predict(&chunk, Mode::Eval);
-            let predicted = argmax_rows(&y);
-            correct += predicted
-                .iter()
-                .zip(t.slice(s![start..end]))
-                .filter(|(p, t)| p == t)
-                .count();
+            predicted.extend(argmax_rows(&self.predict(&chunk, Mode::Eval)));
         }
-        correct as f64 / n as f64
+        predicted
     }
 
     /// Forward in training mode, then backward: leaves every parameter's gradient in its

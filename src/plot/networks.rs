@@ -7,8 +7,6 @@ use super::svg::{text_width, Svg};
 use super::Figure;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::functions::argmax_rows;
-use crate::layers::Mode;
 use crate::net::{shape_text, Sequential, Summary};
 
 /// The feature maps through the network: each convolution or pooling output as a stack of
@@ -213,17 +211,11 @@ pub fn feature_maps(net: &mut Sequential, image: &ArrayD<f64>, maps: usize) -> R
         .map(|(conv, (_, (_, out)))| (format!("Conv{}", conv + 1), out))
         .collect();
     let maps = maps.max(1);
-    let (mut svg, cell, label_width) = {
-        let cell = 70.0;
-        (
-            Svg::new(
-                160.0 + cell * (maps as f64 + 1.0),
-                50.0 + cell * (rows.len() + 1) as f64,
-            ),
-            cell,
-            150.0,
-        )
-    };
+    let (cell, label_width) = (70.0, 150.0);
+    let mut svg = Svg::new(
+        160.0 + cell * (maps as f64 + 1.0),
+        50.0 + cell * (rows.len() + 1) as f64,
+    );
     svg.text(
         10.0,
         16.0,
@@ -288,20 +280,14 @@ pub fn misclassified(net: &mut Sequential, data: &Dataset, count: usize) -> Resu
             data.sample_shape()
         )));
     }
-    let mut wrong = Vec::new();
-    for start in (0..data.test_size()).step_by(100) {
-        let end = (start + 100).min(data.test_size());
-        let x = data
-            .x_test
-            .slice_axis(Axis(0), (start..end).into())
-            .to_owned();
-        let predicted = argmax_rows(&net.predict(&x, Mode::Eval));
-        for (k, &p) in predicted.iter().enumerate() {
-            if p != data.t_test[start + k] {
-                wrong.push((start + k, data.t_test[start + k], p));
-            }
-        }
-    }
+    let wrong: Vec<(usize, usize, usize)> = net
+        .predictions(&data.x_test)
+        .into_iter()
+        .zip(&data.t_test)
+        .enumerate()
+        .filter(|(_, (p, t))| p != *t)
+        .map(|(index, (p, &t))| (index, t, p))
+        .collect();
     let shown = wrong.len().min(count);
     let (per_row, cell) = (8, 84.0);
     let rows = shown.div_ceil(per_row).max(1);
