@@ -25,6 +25,7 @@ pub mod experiments;
 pub mod functions;
 pub mod init;
 pub mod layers;
+pub mod matmul;
 mod memory;
 pub mod net;
 pub mod optim;

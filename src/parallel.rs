@@ -3,8 +3,6 @@
 
 use std::ops::Range;
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 use std::sync::OnceLock;
 
 /// Below this many floating-point operations a batch runs on the calling thread: starting
@@ -91,19 +89,6 @@ pub(crate) fn zip_chunks<A: Sync, B: Send, C: Send>(
     });
 }
 
-/// The matrix product a · b, its rows split across the cores when it is large (the crate's
-/// only threads: matrixmultiply's own are off, so nothing runs nested).
-pub(crate) fn matmul(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f64> {
-    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    let mut out = Array2::<f64>::zeros((m, n));
-    let slice = out.as_slice_mut().expect("fresh array");
-    for_each_block(slice, n.max(1), 2 * k * n, |rows, block| {
-        let mut block = ArrayViewMut2::from_shape((rows.len(), n), block).expect("sizes match");
-        general_mat_mul(1.0, &a.slice(s![rows, ..]), &b, 0.0, &mut block);
-    });
-    out
-}
-
 /// Element-wise updates of long parameter arrays on every core: calls `f` on matching
 /// chunks of three written slices and one read slice (all of one length).
 pub(crate) fn update_chunks(
@@ -161,16 +146,6 @@ mod tests {
             assert_eq!(out, (0..items * 3).map(|v| v as f64).collect::<Vec<_>>());
             let visited: Vec<usize> = ranges.into_iter().flatten().collect();
             assert_eq!(visited, (0..items).collect::<Vec<_>>());
-        }
-    }
-
-    #[test]
-    fn split_matmul_equals_dot() {
-        for (m, k, n) in [(0, 3, 2), (3, 0, 2), (7, 5, 3), (400, 300, 100)] {
-            let a = Array2::from_shape_fn((m, k), |(i, j)| ((3 * i + 7 * j) % 11) as f64 - 5.0);
-            let b = Array2::from_shape_fn((k, n), |(i, j)| ((5 * i + j) % 7) as f64 - 3.0);
-            assert_eq!(matmul(a.view(), b.view()), a.dot(&b));
-            assert_eq!(matmul(b.t(), a.t()), b.t().dot(&a.t()));
         }
     }
 

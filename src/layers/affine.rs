@@ -7,7 +7,7 @@
 use ndarray::{Array1, Array2, ArrayD, Axis, Ix2};
 
 use super::{Layer, Mode, Param};
-use crate::parallel::matmul;
+use crate::matmul::mat_mul;
 use crate::regularization::WeightDecay;
 
 /// out = x·W + b, with x flattened to (N, D).
@@ -90,7 +90,7 @@ impl Layer for Affine {
             .view()
             .into_dimensionality::<ndarray::Ix1>()
             .expect("b is 1-D");
-        let out = matmul(x2.view(), w) + b;
+        let out = mat_mul(x2.view(), w) + b;
         if mode == Mode::Train {
             // Only a training pass is followed by backward, which needs x.
             self.x_shape = x.shape().to_vec();
@@ -109,8 +109,8 @@ impl Layer for Affine {
             .view()
             .into_dimensionality::<Ix2>()
             .expect("W is 2-D");
-        let dx = matmul(dout, w.t()); // (N, D)
-        let mut dw = matmul(self.x.t(), dout); // (D, M)
+        let dx = mat_mul(dout, w.t()); // (N, D)
+        let mut dw = mat_mul(self.x.t(), dout); // (D, M)
         self.weight_decay.add_gradient(&mut dw, &w);
         self.dw = dw.into_dyn();
         self.db = dout.sum_axis(Axis(0)).into_dyn();

@@ -14,12 +14,12 @@
 //! Course: `common/layers.py` `Convolution`; PyTorch: `nn.Conv2d` (with `padding=pad`,
 //! `stride=stride`).
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewMut2, Ix1, Ix4};
 
 use super::{Layer, Mode, Param};
 use crate::conv::{ConvGeometry, PatchIndex};
 use crate::error::{at_least_one, Error, Result};
+use crate::matmul::mat_mul_into;
 use crate::parallel::for_each_block;
 use crate::regularization::WeightDecay;
 
@@ -170,7 +170,7 @@ impl Layer for Convolution {
                 if product.dim() != (filter_num, cols) {
                     product = Array2::zeros((filter_num, cols));
                 }
-                general_mat_mul(1.0, &w_rows, &patches, 0.0, &mut product);
+                mat_mul_into(1.0, &w_rows, &patches, 0.0, &mut product);
                 for (s, out_n) in out_group.chunks_exact_mut(out_len).enumerate() {
                     for ((row, values), &bias) in out_n
                         .chunks_exact_mut(positions)
@@ -262,14 +262,14 @@ impl Layer for Convolution {
                 let patches_g =
                     ArrayView2::from_shape((patch_len, cols), &patches[..patch_len * cols])
                         .expect("sizes match");
-                general_mat_mul(1.0, &dout_g, &patches_g.t(), 1.0, &mut dw); // dW += dout · patchesᵀ
+                mat_mul_into(1.0, &dout_g, &patches_g.t(), 1.0, &mut dw); // dW += dout · patchesᵀ
                 if input_gradient {
                     let mut dpatches_g = ArrayViewMut2::from_shape(
                         (patch_len, cols),
                         &mut dpatches[..patch_len * cols],
                     )
                     .expect("sizes match");
-                    general_mat_mul(1.0, &w_rows.t(), &dout_g, 0.0, &mut dpatches_g); // Wᵀ · dout
+                    mat_mul_into(1.0, &w_rows.t(), &dout_g, 0.0, &mut dpatches_g); // Wᵀ · dout
                     for s in 0..size {
                         dimg.fill(0.0);
                         index.add_back(&dpatches[s * positions..], &mut dimg, cols);
