@@ -9,8 +9,8 @@ use crate::init::{randn, rng, Init};
 /// Mean |∂L/∂a| at the input of each layer, counted from the output, per set-up.
 #[derive(Clone, Debug)]
 pub struct GradientFlow {
-    /// `(label, values)`: values[k] is the mean gradient magnitude k layers below the
-    /// output (values[0] = 1 at the output).
+    /// `(label, values)`: `values[k]` is the mean gradient magnitude k layers below the
+    /// output (`values[0] = 1` at the output).
     pub curves: Vec<(String, Vec<f64>)>,
     /// The sigmoid's bound 0.25^k: its derivative is at most 0.25 in each layer.
     pub sigmoid_bound: Vec<f64>,

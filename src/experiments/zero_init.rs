@@ -11,7 +11,7 @@ use crate::net::{MultiLayerNet, MultiLayerNetConfig};
 use crate::optim::Sgd;
 use crate::train::{train, TrainConfig};
 
-/// Trains a 64-[`hidden_size`]-10 sigmoid network whose weights all start at 0 for
+/// Trains a 64-`hidden_size`-10 sigmoid network whose weights all start at 0 for
 /// `steps` SGD steps (lr 0.1), then compares the hidden units' incoming weights: every
 /// unit receives the same gradient, so all columns of W1 stay identical.
 ///
