@@ -17,6 +17,7 @@ use common::{median_seconds, run_numpy_reference};
 use dl_lessons::conv::im2col;
 use dl_lessons::init::{randn, rng};
 use dl_lessons::layers::{Convolution, Layer, Mode};
+use dl_lessons::matmul::BACKEND;
 use dl_lessons::ndarray::{Array1, Array4, ArrayD};
 
 fn numpy_times() -> Option<Vec<(String, f64, f64)>> {
@@ -69,7 +70,7 @@ fn main() {
         );
         match numpy.as_ref().and_then(|n| n.iter().find(|(c, _, _)| c == name)) {
             Some((_, np_im2col, np_conv)) => println!(
-                "{name}: numpy im2col {:.2} ms ({:.2} of copy bandwidth); Convolution forward+backward {:.2} ms vs numpy {:.2} ms: {:.1}x faster (target >= 3)",
+                "{name}: numpy im2col {:.2} ms ({:.2} of copy bandwidth); Convolution forward+backward ({BACKEND} products) {:.2} ms vs numpy {:.2} ms: {:.1}x faster (target >= 3)",
                 np_im2col * 1e3,
                 t_copy / np_im2col,
                 t_conv * 1e3,

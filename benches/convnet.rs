@@ -16,7 +16,7 @@ use common::{median_seconds, run_numpy_reference};
 
 use dl_lessons::data::Dataset;
 use dl_lessons::init::{randn, rng};
-use dl_lessons::matmul::mat_mul;
+use dl_lessons::matmul::{mat_mul, BACKEND};
 use dl_lessons::ndarray::{s, Array1, Array2, ArrayD, Axis};
 use dl_lessons::net::{SimpleConvNet, SimpleConvNetConfig};
 use dl_lessons::optim::{Adam, Optimizer};
@@ -79,7 +79,7 @@ fn main() {
         seconds * 1e3,
         flops / 1e9
     );
-    println!("this crate's dgemm (dl_lessons::matmul on both cores, {size}x{size}): {dgemm:.1} GFLOP/s, so the step runs at {:.0}% of it", 100.0 * gflops / dgemm);
+    println!("this crate's dgemm (dl_lessons::matmul with {BACKEND} kernels, both cores, {size}x{size}): {dgemm:.1} GFLOP/s, so the step runs at {:.0}% of it", 100.0 * gflops / dgemm);
     match numpy {
         Some((numpy_seconds, numpy_dgemm)) => {
             println!(

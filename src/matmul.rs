@@ -17,6 +17,14 @@ use ndarray::{s, Array2, ArrayBase, ArrayView2, ArrayViewMut2, Data, DataMut, Ix
 
 use crate::parallel::for_each_block;
 
+/// Which kernels compute the products in this build: `"gemm"` with the `gemm` feature,
+/// `"ndarray"` without it.
+pub const BACKEND: &str = if cfg!(feature = "gemm") {
+    "gemm"
+} else {
+    "ndarray"
+};
+
 /// The product `a · b` of `a` (m, k) and `b` (k, n), its rows split across the cores when
 /// it is large (the crate's threads never nest: the kernels run single-threaded).
 ///
