@@ -3,8 +3,8 @@
 
   1. a fresh kernel with an empty evcxr cache: time until Lesson 1's first chart shows,
   2. the same with the cache warm (a second kernel start),
-  3. re-running a parameter cell with a changed number (median of 5), minus the time the
-     same computation takes in the cell when nothing has to be compiled (it is tiny here).
+  3. re-running a parameter cell with a changed number (median of 5): Lesson 1's `depth`,
+     and Lesson 4's window chart with a changed stride or pad (the computation is tiny in both).
 
 Run it after scripts/setup test:  .venv/bin/python scripts/bench_kernel.py
 """
@@ -19,11 +19,12 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "notebooks" / "1_vanishing_gradient.ipynb"
+CONVOLUTION = ROOT / "notebooks" / "4_convolution.ipynb"
 
 
-def setup_cells():
+def setup_cells(lesson=LESSON):
     """The lesson's first two code cells: load the crate, then turn the cache off."""
-    nb = nbformat.read(LESSON, as_version=4)
+    nb = nbformat.read(lesson, as_version=4)
     return [nbformat.v4.new_code_cell(c.source) for c in nb.cells if c.cell_type == "code"][:2]
 
 
@@ -41,35 +42,51 @@ def first_chart(cache_dir):
     return elapsed
 
 
-def parameter_rerun(cache_dir):
+def parameter_rerun(cache_dir, lesson, cells):
     """Median seconds to re-run a parameter cell after changing its number."""
     os.environ["XDG_CACHE_HOME"] = cache_dir
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "rust", "display_name": "Rust", "language": "rust"}
-    nb.cells = setup_cells()
-    client = NotebookClient(nb, kernel_name="rust", timeout=900, resources={"metadata": {"path": str(LESSON.parent)}})
+    nb.cells = setup_cells(lesson)
+    client = NotebookClient(nb, kernel_name="rust", timeout=900, resources={"metadata": {"path": str(lesson.parent)}})
     times = []
     with client.setup_kernel():
         for i, cell in enumerate(nb.cells):
             client.execute_cell(cell, i)
-        for i, depth in enumerate([10, 12, 14, 16, 18, 20, 22]):
-            cell = nbformat.v4.new_code_cell(f"let depth = {depth};\nvanishing_gradient_chart(&gradient_flow(depth, 0)?)?")
+        for source in cells:
+            cell = nbformat.v4.new_code_cell(source)
             nb.cells.append(cell)
             started = time.monotonic()
             client.execute_cell(cell, len(nb.cells) - 1)
             times.append(time.monotonic() - started)
-    # the first two runs define the variable and warm rust-analyzer
+            assert not any(o.get("name") == "stderr" for o in cell.outputs), cell.outputs
+    # the first two runs define the variables and warm rust-analyzer
     return statistics.median(times[2:])
+
+
+def depth_cells():
+    return [f"let depth = {d};\nvanishing_gradient_chart(&gradient_flow(depth, 0)?)?" for d in [10, 12, 14, 16, 18, 20, 22]]
+
+
+def window_cells():
+    """Lesson 4's window chart, changing stride and pad as a student would."""
+    return [
+        f"let (h, w) = (6, 6);\nlet (filter_h, filter_w) = (2, 2);\nlet stride = {stride};\nlet pad = {pad};\n"
+        "let chosen = 0;\nconvolution_windows(h, w, filter_h, filter_w, stride, pad, chosen)?"
+        for stride, pad in [(1, 1), (2, 1), (1, 0), (2, 2), (3, 1), (1, 2), (2, 0)]
+    ]
 
 
 def main():
     with tempfile.TemporaryDirectory() as cache:
         cold = first_chart(cache)
         warm = first_chart(cache)
-        rerun = parameter_rerun(cache)
+        depth = parameter_rerun(cache, LESSON, depth_cells())
+        window = parameter_rerun(cache, CONVOLUTION, window_cells())
     print(f"first chart, fresh kernel, empty cache: {cold:.1f} s")
     print(f"first chart, fresh kernel, warm cache:  {warm:.1f} s")
-    print(f"re-run of a parameter cell (median):    {rerun:.2f} s")
+    print(f"re-run of a parameter cell (median):    {depth:.2f} s (Lesson 1, depth)")
+    print(f"re-run of a parameter cell (median):    {window:.2f} s (Lesson 4, stride and pad)")
 
 
 if __name__ == "__main__":
