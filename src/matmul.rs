@@ -69,7 +69,7 @@ pub(crate) fn mat_mul_into<A, B, C>(
     {
         let strides = [a.strides(), b.strides(), c.strides()];
         if m > 0 && n > 0 && k > 0 && strides.into_iter().flatten().all(|&s| s >= 0) {
-            gemm_kernel(alpha, a, b, beta, c);
+            gemm_kernel(alpha, a.view(), b.view(), beta, c.view_mut());
             return;
         }
     }
@@ -78,17 +78,13 @@ pub(crate) fn mat_mul_into<A, B, C>(
 
 /// [`mat_mul_into`] by the gemm crate, for non-empty shapes and non-negative strides.
 #[cfg(feature = "gemm")]
-fn gemm_kernel<A, B, C>(
+fn gemm_kernel(
     alpha: f64,
-    a: &ArrayBase<A, Ix2>,
-    b: &ArrayBase<B, Ix2>,
+    a: ArrayView2<'_, f64>,
+    b: ArrayView2<'_, f64>,
     beta: f64,
-    c: &mut ArrayBase<C, Ix2>,
-) where
-    A: Data<Elem = f64>,
-    B: Data<Elem = f64>,
-    C: DataMut<Elem = f64>,
-{
+    mut c: ArrayViewMut2<'_, f64>,
+) {
     let ((m, k), n) = (a.dim(), b.ncols());
     let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
