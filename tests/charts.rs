@@ -95,7 +95,9 @@ fn batch_norm_grid_has_a_panel_per_scale() {
 fn figures_save_to_files() {
     let path = std::env::temp_dir().join(format!("dl_lessons_chart_{}.svg", std::process::id()));
     sigmoid_curve().save_svg(&path).unwrap();
-    assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
+    let written = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(written.starts_with("<svg"));
     let e = sigmoid_curve()
         .save_svg("/nonexistent-folder/x.svg")
         .unwrap_err()

@@ -1,16 +1,39 @@
 //! The MNIST IDX loader on small files written by the test, raw and gzip'd, and its errors.
 
 use std::io::Write;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use dl_lessons::data::{load_idx_images, load_idx_labels, Dataset};
 use flate2::write::GzEncoder;
 
-fn temp_dir(name: &str) -> PathBuf {
+/// A fresh folder under the system's temp folder, removed when the test ends.
+struct TempDir(PathBuf);
+
+impl Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("dl_lessons_{name}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 fn idx_images(n: u32, rows: u32, cols: u32) -> Vec<u8> {
