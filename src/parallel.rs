@@ -1,9 +1,9 @@
-//! Splitting a batch across the machine's cores, with scoped threads (no pool, no extra
-//! dependency): the convolution layer runs each worker on its own block of samples.
+//! Splitting work across the machine's cores, with scoped threads (no pool, no extra
+//! dependency): the convolution layer runs each worker on its own block of samples, and the
+//! experiments that train several networks hand the trainings out one at a time.
 
 use std::ops::Range;
-
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// Below this many floating-point operations a batch runs on the calling thread: starting
 /// a thread costs some tens of microseconds.
@@ -54,6 +54,37 @@ pub(crate) fn for_each_block<E: Send, T: Send>(
         );
         results
     })
+}
+
+/// Runs `f` on every job, on every core: each worker takes the next job when it finishes
+/// one, so long and short jobs even out (put the long ones first). Returns the results in
+/// job order; a panic in `f` is raised again on the calling thread.
+pub(crate) fn map_jobs<J: Send, T: Send>(jobs: Vec<J>, f: impl Fn(J) -> T + Sync) -> Vec<T> {
+    let threads = workers().min(jobs.len());
+    if threads <= 1 {
+        return jobs.into_iter().map(f).collect();
+    }
+    let queue = Mutex::new(jobs.into_iter().enumerate());
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            match next {
+                Some((i, job)) => done.push((i, f(job))),
+                None => return done,
+            }
+        }
+    };
+    let mut results = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut results = work();
+        for other in others {
+            results.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        results
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Below this many elements an element-wise pass runs on the calling thread.
@@ -147,6 +178,31 @@ mod tests {
             let visited: Vec<usize> = ranges.into_iter().flatten().collect();
             assert_eq!(visited, (0..items).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn every_job_runs_once_and_results_keep_job_order() {
+        for n in [0, 1, 2, 7, 40] {
+            let calls = std::sync::atomic::AtomicUsize::new(0);
+            // uneven jobs: the long ones first, as the callers order them
+            let jobs: Vec<u64> = (0..n).map(|i| (n - i) as u64).collect();
+            let results = map_jobs(jobs.clone(), |j| {
+                calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(std::time::Duration::from_micros(j * 50));
+                j * 10
+            });
+            assert_eq!(results, jobs.iter().map(|j| j * 10).collect::<Vec<_>>());
+            assert_eq!(calls.into_inner(), n);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "job 3 failed")]
+    fn a_panicking_job_panics_the_caller() {
+        map_jobs((0..6).collect(), |j: i32| {
+            assert!(j != 3, "job {j} failed");
+            j
+        });
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::functions::Activation;
 use crate::init::Init;
 use crate::net::{MultiLayerNet, MultiLayerNetConfig};
 use crate::optim::Sgd;
+use crate::parallel::map_jobs;
 use crate::train::{train, History, TrainConfig};
 
 /// One weight scale trained twice.
@@ -34,7 +35,7 @@ pub fn log_scales(count: usize) -> Vec<f64> {
 /// For each of `count` weight scales (1 … 1e-4, log-spaced; the book uses 16), trains the
 /// book's 5×100 ReLU network on the first 1,000 training samples with SGD (lr 0.01), batch
 /// 100, for `epochs` epochs of 10 iterations (the book: 20), with and without batch
-/// normalisation. Runs use both cores.
+/// normalisation. The trainings share the cores.
 pub fn batch_norm_sweep(data: &Dataset, count: usize, epochs: usize) -> Result<Vec<BatchNormRun>> {
     at_least_one("count", count)?;
     at_least_one("epochs", epochs)?;
@@ -61,35 +62,24 @@ pub fn batch_norm_sweep(data: &Dataset, count: usize, epochs: usize) -> Result<V
         Ok(train(&mut net, &data, &mut Sgd::new(0.01), &train_config)?.labelled(label))
     };
     let scales = log_scales(count);
-    let one_scale = |scale: f64| -> Result<BatchNormRun> {
-        Ok(BatchNormRun {
+    // One job per training, those with BN first: they take longest, and runs without BN
+    // at large scales diverge and stop within a few iterations.
+    let jobs: Vec<(f64, bool)> = [true, false]
+        .into_iter()
+        .flat_map(|bn| scales.iter().map(move |&scale| (scale, bn)))
+        .collect();
+    let mut histories = map_jobs(jobs, |(scale, bn)| run(scale, bn)).into_iter();
+    let with: Vec<History> = histories.by_ref().take(count).collect::<Result<_>>()?;
+    let without: Vec<History> = histories.collect::<Result<_>>()?;
+    Ok(scales
+        .into_iter()
+        .zip(with.into_iter().zip(without))
+        .map(|(scale, (with, without))| BatchNormRun {
             scale,
-            without: run(scale, false)?,
-            with: run(scale, true)?,
+            without,
+            with,
         })
-    };
-    // Two threads, one per core; scales alternate between them so both get large and
-    // small scales (runs that diverge stop early).
-    let results: Vec<(usize, Result<BatchNormRun>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..2)
-            .map(|thread| {
-                let (scales, one_scale) = (&scales, &one_scale);
-                scope.spawn(move || {
-                    (thread..scales.len())
-                        .step_by(2)
-                        .map(|i| (i, one_scale(scales[i])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut results = results;
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, run)| run).collect()
+        .collect())
 }
 
 #[cfg(test)]

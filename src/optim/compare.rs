@@ -4,6 +4,7 @@ use super::{trajectory, AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd, Trajec
 use crate::data::Dataset;
 use crate::error::{at_least_one, Result};
 use crate::net::{MultiLayerNet, MultiLayerNetConfig};
+use crate::parallel::map_jobs;
 use crate::train::{train, History, TrainConfig};
 
 /// Each optimizer's path on f(x, y) = x²/20 + y² from `start`, labelled with its
@@ -40,25 +41,7 @@ pub fn compare_optimizers(
         let history = train(&mut net, data, optimizer.as_mut(), train_config)?;
         Ok(history.labelled(optimizer.label()))
     };
-    let mut jobs: Vec<(usize, Box<dyn Optimizer>)> = optimizers.into_iter().enumerate().collect();
-    let second_half = jobs.split_off(jobs.len().div_ceil(2));
-    let mut results: Vec<(usize, Result<History>)> = std::thread::scope(|scope| {
-        let other = scope.spawn(|| {
-            second_half
-                .into_iter()
-                .map(|(i, o)| (i, run(o)))
-                .collect::<Vec<_>>()
-        });
-        let mut mine: Vec<_> = jobs.into_iter().map(|(i, o)| (i, run(o))).collect();
-        mine.extend(
-            other
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        );
-        mine
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    map_jobs(optimizers, run).into_iter().collect()
 }
 
 /// Trains the same network once per learning rate, with the optimizer `make(lr)`.
