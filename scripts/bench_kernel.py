@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Measures what a student waits for in the Rust kernel, on this machine:
 
-  1. a fresh kernel with an empty evcxr cache: time until Lesson 1's first chart shows,
-  2. the same with the cache warm (a second kernel start),
-  3. re-running a parameter cell with a changed number (median of 5): Lesson 1's `depth`,
+  1. a first kernel start (empty evcxr cache, new build folder): time until Lesson 1's first
+     chart shows, running the setup cells and then the chart cell,
+  2. a restart (the kernel's build folder from 1 is there, see scripts/kernel.py),
+  3. a kernel in a new build folder with the cache warm (a second notebook open at once),
+  4. the restart again, running Lesson 1 in order up to its first chart (this includes the
+     chain-rule cell, the first to define variables, where the kernel loads its analyser),
+  5. re-running a parameter cell with a changed number (median of 5): Lesson 1's `depth`,
      and Lesson 4's window chart with a changed stride or pad (the computation is tiny in both).
 
 Run it after scripts/setup test:  .venv/bin/python scripts/bench_kernel.py
@@ -14,27 +18,50 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
+os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"  # the project's kernelspec (scripts/kernel.py)
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "notebooks" / "1_vanishing_gradient.ipynb"
 CONVOLUTION = ROOT / "notebooks" / "4_convolution.ipynb"
 
 
+def code_cells(lesson):
+    nb = nbformat.read(lesson, as_version=4)
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
 def setup_cells(lesson=LESSON):
     """The lesson's first two code cells: load the crate, then turn the cache off."""
-    nb = nbformat.read(lesson, as_version=4)
-    return [nbformat.v4.new_code_cell(c.source) for c in nb.cells if c.cell_type == "code"][:2]
+    return [nbformat.v4.new_code_cell(c.source) for c in code_cells(lesson)[:2]]
 
 
-def first_chart(cache_dir):
-    """Seconds from kernel start to the output of the first chart cell."""
+def cells_to_first_chart(lesson=LESSON):
+    """The lesson's code cells in order, up to and including the first one tagged "chart"."""
+    cells = []
+    for c in code_cells(lesson):
+        cells.append(nbformat.v4.new_code_cell(c.source))
+        if "chart" in c.get("metadata", {}).get("tags", []):
+            return cells
+    raise AssertionError("the lesson has no chart cell")
+
+
+def client_for(cells, lesson, cache_dir, folders):
+    """A notebook client whose kernel uses this evcxr cache and these build folders."""
     os.environ["XDG_CACHE_HOME"] = cache_dir
+    os.environ["DL_LESSONS_KERNEL_FOLDERS"] = folders
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "rust", "display_name": "Rust", "language": "rust"}
-    nb.cells = setup_cells() + [nbformat.v4.new_code_cell("sigmoid_curve()")]
-    client = NotebookClient(nb, kernel_name="rust", timeout=900, resources={"metadata": {"path": str(LESSON.parent)}})
+    nb.cells = cells
+    return nb, NotebookClient(nb, kernel_name="rust", timeout=900, resources={"metadata": {"path": str(lesson.parent)}})
+
+
+def first_chart(cache_dir, folders, cells=None):
+    """Seconds from kernel start to the output of the first chart cell."""
+    cells = cells or setup_cells() + [nbformat.v4.new_code_cell("sigmoid_curve()")]
+    nb, client = client_for(cells, LESSON, cache_dir, folders)
     started = time.monotonic()
     client.execute()
     elapsed = time.monotonic() - started
@@ -42,13 +69,9 @@ def first_chart(cache_dir):
     return elapsed
 
 
-def parameter_rerun(cache_dir, lesson, cells):
+def parameter_rerun(cache_dir, folders, lesson, cells):
     """Median seconds to re-run a parameter cell after changing its number."""
-    os.environ["XDG_CACHE_HOME"] = cache_dir
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "rust", "display_name": "Rust", "language": "rust"}
-    nb.cells = setup_cells(lesson)
-    client = NotebookClient(nb, kernel_name="rust", timeout=900, resources={"metadata": {"path": str(lesson.parent)}})
+    nb, client = client_for(setup_cells(lesson), lesson, cache_dir, folders)
     times = []
     with client.setup_kernel():
         for i, cell in enumerate(nb.cells):
@@ -78,15 +101,20 @@ def window_cells():
 
 
 def main():
-    with tempfile.TemporaryDirectory() as cache:
-        cold = first_chart(cache)
-        warm = first_chart(cache)
-        depth = parameter_rerun(cache, LESSON, depth_cells())
-        window = parameter_rerun(cache, CONVOLUTION, window_cells())
-    print(f"first chart, fresh kernel, empty cache: {cold:.1f} s")
-    print(f"first chart, fresh kernel, warm cache:  {warm:.1f} s")
-    print(f"re-run of a parameter cell (median):    {depth:.2f} s (Lesson 1, depth)")
-    print(f"re-run of a parameter cell (median):    {window:.2f} s (Lesson 4, stride and pad)")
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as folders, \
+            tempfile.TemporaryDirectory() as other_folders:
+        cold = first_chart(cache, folders)
+        restart = first_chart(cache, folders)
+        new_folder = first_chart(cache, other_folders)
+        in_order = first_chart(cache, folders, cells_to_first_chart())
+        depth = parameter_rerun(cache, folders, LESSON, depth_cells())
+        window = parameter_rerun(cache, folders, CONVOLUTION, window_cells())
+    print(f"first chart, first kernel start (empty cache, new build folder): {cold:.1f} s")
+    print(f"first chart, kernel restart (its build folder kept):             {restart:.1f} s")
+    print(f"first chart, new build folder, warm cache:                       {new_folder:.1f} s")
+    print(f"first chart, restart, Lesson 1 run in order up to it:            {in_order:.1f} s")
+    print(f"re-run of a parameter cell (median): {depth:.2f} s (Lesson 1, depth)")
+    print(f"re-run of a parameter cell (median): {window:.2f} s (Lesson 4, stride and pad)")
 
 
 if __name__ == "__main__":

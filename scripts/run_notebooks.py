@@ -14,13 +14,17 @@ Each executed notebook is written under target/notebooks/ (as .ipynb and as HTML
 
 Usage: run_notebooks.py [NOTEBOOK ...]   (default: notebooks/*.ipynb, tests/notebooks/*.ipynb)
 """
+import os
 import sys
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbconvert import HTMLExporter
+os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"  # the project's kernelspec (scripts/kernel.py)
+
+import nbformat  # noqa: E402
+from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbconvert import HTMLExporter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "notebooks"
@@ -122,7 +126,19 @@ def run(path, timings):
     return problems_of(nb)
 
 
+def kernelspec_problem():
+    """The notebooks must run in the kernel students get: evcxr started by scripts/kernel.py."""
+    argv = KernelSpecManager().get_kernel_spec("rust").argv
+    if not any(Path(a).name == "kernel.py" for a in argv):
+        return f"the kernelspec 'rust' runs {argv}, not scripts/kernel.py: run scripts/setup test"
+    return None
+
+
 def main():
+    problem = kernelspec_problem()
+    if problem:
+        print(f"FAIL {problem}\nnotebooks: 0 passed, 1 failed")
+        return 1
     paths = [Path(p).resolve() for p in sys.argv[1:]] or (
         sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "tests" / "notebooks").glob("*.ipynb")))
     passed, failed, timings = 0, 0, []

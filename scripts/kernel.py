@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Starts the Rust kernel (evcxr_jupyter) with a build folder that outlives it.
+
+evcxr compiles each notebook's code, and the crate it loads with `:dep`, in a folder of its
+own. By default that folder is a new temporary one per kernel, so every kernel start, and
+every restart, compiles dl_lessons again (about 30 s here). This launcher gives the kernel
+the folder `target/kernels/<n>/` instead: the first one that no running kernel holds. A
+restarted kernel finds the crate already compiled there and starts in seconds, and two
+notebooks open at once still get a folder each.
+
+A folder is held with a POSIX lock on `target/kernels/<n>/lock`. The lock belongs to the
+kernel's process (this one, after `exec`), so the system releases it when the kernel exits,
+however it exits. `cargo clean` removes the folders; they are only a cache.
+
+Usage:
+    kernel.py install EVCXR_JUPYTER_PATH   writes the kernelspec "rust" into this Python's
+                                           environment (scripts/setup does this)
+    kernel.py EVCXR_JUPYTER_PATH --control_file CONNECTION_FILE   (what the kernelspec runs)
+"""
+import fcntl
+import json
+import os
+import sys
+from pathlib import Path
+
+# DL_LESSONS_KERNEL_FOLDERS moves the folders (scripts/bench_kernel.py starts from empty ones).
+KERNELS = Path(os.environ.get("DL_LESSONS_KERNEL_FOLDERS") or Path(__file__).resolve().parent.parent / "target" / "kernels")
+MAX_FOLDERS = 16
+
+
+def claim_folder():
+    """The first folder no running kernel holds, locked for this process; None if all are held."""
+    for n in range(MAX_FOLDERS):
+        folder = KERNELS / str(n)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        # Closing the file would release the lock: keep it open across exec.
+        os.set_inheritable(fd, True)
+        return folder
+    return None
+
+
+def install(evcxr):
+    """Writes the kernelspec that starts evcxr through this script, if it changed."""
+    spec = {
+        "argv": [sys.executable, str(Path(__file__).resolve()), evcxr, "--control_file", "{connection_file}"],
+        "display_name": "Rust",
+        "interrupt_mode": "message",
+        "language": "rust",
+    }
+    path = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "rust" / "kernel.json"
+    text = json.dumps(spec, indent=2) + "\n"
+    if path.exists() and path.read_text() == text:
+        print(f"[setup] the project's kernelspec is in place ({path.parent})")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"[setup] wrote the project's kernelspec: {path}")
+
+
+def main():
+    if sys.argv[1] == "install":
+        return install(sys.argv[2])
+    evcxr, args = sys.argv[1], sys.argv[2:]
+    try:
+        folder = claim_folder()
+    except OSError as error:  # e.g. a read-only checkout: fall back to evcxr's temp folder
+        print(f"dl_lessons kernel: no build folder ({error}); using a temporary one", file=sys.stderr)
+        folder = None
+    if folder is not None:
+        os.environ["EVCXR_TMPDIR"] = str(folder / "crate")
+    os.execv(evcxr, [evcxr, *args])
+
+
+if __name__ == "__main__":
+    main()
