@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Tests of scripts/kernel.py, the kernel launcher: each running kernel gets a build folder of
+its own, held for as long as the process that `exec`s from the launcher lives.
+
+The launcher starts `/bin/sh` here instead of evcxr, which prints the folder it was given
+and waits, so the test sees exactly what a kernel would. Prints "launcher: N passed, M failed".
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LAUNCHER = Path(__file__).resolve().parent.parent / "scripts" / "kernel.py"
+
+
+def start(folders, seconds):
+    """A fake kernel through the launcher: prints EVCXR_TMPDIR, then sleeps."""
+    env = dict(os.environ, DL_LESSONS_KERNEL_FOLDERS=folders)
+    return subprocess.Popen(
+        [sys.executable, str(LAUNCHER), "/bin/sh", "-c", f'echo "$EVCXR_TMPDIR"; sleep {seconds}'],
+        env=env, stdout=subprocess.PIPE, text=True)
+
+
+def folder_of(kernel):
+    return Path(kernel.stdout.readline().strip())
+
+
+def test_kernels_running_at_once_get_their_own_folders():
+    with tempfile.TemporaryDirectory() as folders:
+        kernels = [start(folders, 3) for _ in range(3)]
+        got = [folder_of(k) for k in kernels]
+        for k in kernels:
+            k.kill()
+            k.wait()
+        assert sorted(got) == [Path(folders) / str(n) / "crate" for n in range(3)], got
+
+
+def test_a_folder_is_free_again_when_its_kernel_exits():
+    with tempfile.TemporaryDirectory() as folders:
+        first = start(folders, 30)
+        assert folder_of(first) == Path(folders) / "0" / "crate"
+        second = start(folders, 0)
+        assert folder_of(second) == Path(folders) / "1" / "crate"
+        second.wait()
+        first.kill()  # however a kernel ends, the system drops its lock
+        first.wait()
+        third = start(folders, 0)
+        assert folder_of(third) == Path(folders) / "0" / "crate"
+        third.wait()
+
+
+def test_install_writes_a_kernelspec_that_runs_the_launcher():
+    with tempfile.TemporaryDirectory() as prefix:
+        # a Python whose sys.prefix is the temp folder: a virtual environment without pip
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", prefix], check=True)
+        python = Path(prefix) / "bin" / "python"
+        for _ in range(2):  # the second run finds it in place
+            subprocess.run([str(python), str(LAUNCHER), "install", "/opt/evcxr_jupyter"], check=True,
+                           stdout=subprocess.DEVNULL)
+        spec = json.loads((Path(prefix) / "share" / "jupyter" / "kernels" / "rust" / "kernel.json").read_text())
+        assert spec["argv"] == [str(python), str(LAUNCHER), "/opt/evcxr_jupyter", "--control_file", "{connection_file}"], spec
+        assert spec["language"] == "rust"
+
+
+def main():
+    tests = [f for name, f in sorted(globals().items()) if name.startswith("test_")]
+    failed = 0
+    for test in tests:
+        started = time.monotonic()
+        try:
+            test()
+            print(f"ok   {test.__name__} ({time.monotonic() - started:.1f} s)")
+        except Exception as e:  # an assertion or a launcher that did not start
+            failed += 1
+            print(f"FAIL {test.__name__}: {type(e).__name__}: {e}")
+    print(f"launcher: {len(tests) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
