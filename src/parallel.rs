@@ -79,7 +79,11 @@ pub(crate) fn map_jobs<J: Send, T: Send>(jobs: Vec<J>, f: impl Fn(J) -> T + Sync
         let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
         let mut results = work();
         for other in others {
-            results.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            results.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
         }
         results
     });
