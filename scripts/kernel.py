@@ -64,6 +64,8 @@ def install(evcxr):
 
 
 def main():
+    if len(sys.argv) < 2 or (sys.argv[1] == "install" and len(sys.argv) != 3):
+        sys.exit(__doc__)
     if sys.argv[1] == "install":
         return install(sys.argv[2])
     evcxr, args = sys.argv[1], sys.argv[2:]

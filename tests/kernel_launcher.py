@@ -17,10 +17,10 @@ LAUNCHER = Path(__file__).resolve().parent.parent / "scripts" / "kernel.py"
 
 
 def start(folders, seconds):
-    """A fake kernel through the launcher: prints EVCXR_TMPDIR, then sleeps."""
+    """A fake kernel through the launcher: prints EVCXR_TMPDIR, then sleeps in the same process."""
     env = dict(os.environ, DL_LESSONS_KERNEL_FOLDERS=folders)
     return subprocess.Popen(
-        [sys.executable, str(LAUNCHER), "/bin/sh", "-c", f'echo "$EVCXR_TMPDIR"; sleep {seconds}'],
+        [sys.executable, str(LAUNCHER), "/bin/sh", "-c", f'echo "$EVCXR_TMPDIR"; exec sleep {seconds}'],
         env=env, stdout=subprocess.PIPE, text=True)
 
 
