@@ -56,6 +56,28 @@ fn affine_backward_is_the_course_formula() {
     assert_eq!(*params[1].grad, dout.sum_axis(Axis(0)).into_dyn()); // db = Σ dout
 }
 
+/// As a network's first layer, Affine skips dx (nothing uses it) and keeps dW and db.
+#[test]
+fn affine_first_layer_skips_dx_only() {
+    let (w, b): (Array2<f64>, Array1<f64>) = (
+        randn((6, 4), 0.5, &mut rng(12)),
+        randn(4, 0.5, &mut rng(13)),
+    );
+    let (x, dout) = (random(&[3, 6], 14), random(&[3, 4], 15));
+    let mut full = Affine::new(w.clone(), b.clone());
+    let mut first = Affine::new(w, b);
+    first.skip_input_gradient();
+    assert_eq!(
+        full.forward(&x, Mode::Train),
+        first.forward(&x, Mode::Train)
+    );
+    assert_eq!(full.backward(&dout).shape(), x.shape());
+    assert_eq!(first.backward(&dout).len(), 0);
+    for (a, b) in full.params().iter().zip(first.params()) {
+        assert_eq!(a.grad, b.grad, "{}", a.name);
+    }
+}
+
 #[test]
 fn activation_gradients() {
     // Keep ReLU inputs away from its kink at 0, where the central difference is wrong.

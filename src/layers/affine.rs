@@ -19,6 +19,7 @@ pub struct Affine {
     x: Array2<f64>,
     x_shape: Vec<usize>,
     weight_decay: WeightDecay,
+    input_gradient: bool,
 }
 
 impl Affine {
@@ -49,6 +50,7 @@ impl Affine {
             x: Array2::zeros((0, 0)),
             x_shape: Vec::new(),
             weight_decay: WeightDecay::None,
+            input_gradient: true,
         }
     }
 
@@ -109,11 +111,14 @@ impl Layer for Affine {
             .view()
             .into_dimensionality::<Ix2>()
             .expect("W is 2-D");
-        let dx = mat_mul(dout, w.t()); // (N, D)
         let mut dw = mat_mul(self.x.t(), dout); // (D, M)
         self.weight_decay.add_gradient(&mut dw, &w);
         self.dw = dw.into_dyn();
         self.db = dout.sum_axis(Axis(0)).into_dyn();
+        if !self.input_gradient {
+            return ArrayD::zeros(ndarray::IxDyn(&[0]));
+        }
+        let dx = mat_mul(dout, w.t()); // (N, D)
         dx.into_shape_with_order(self.x_shape.clone())
             .expect("dx back to x's shape")
     }
@@ -135,6 +140,10 @@ impl Layer for Affine {
 
     fn name(&self) -> &'static str {
         "Affine"
+    }
+
+    fn skip_input_gradient(&mut self) {
+        self.input_gradient = false;
     }
 
     fn output_shape(&self, sample_shape: &[usize]) -> crate::error::Result<Vec<usize>> {
