@@ -146,6 +146,35 @@ fn batch_normalization_matches_course_formulas_in_both_modes() {
     assert_eq!(bn.running_mean().unwrap(), &rm);
 }
 
+/// The course's BatchNormalization backward, step by step with whole arrays.
+#[test]
+fn batch_normalization_backward_matches_course_steps() {
+    let x: Array2<f64> = random(&[5, 3], 16).into_dimensionality().unwrap();
+    let dout: Array2<f64> = random(&[5, 3], 17).into_dimensionality().unwrap();
+    let gamma = array![1.5, -0.5, 2.0];
+    let mut bn = BatchNormalization::new(gamma.clone(), array![0.1, 0.2, 0.3], 0.9);
+    bn.forward(&x.clone().into_dyn(), Mode::Train);
+    let dx = bn.backward(&dout.clone().into_dyn());
+    let n = 5.0;
+    let mu = x.mean_axis(Axis(0)).unwrap();
+    let xc = &x - &mu;
+    let std = (xc.mapv(|v| v * v).mean_axis(Axis(0)).unwrap() + 1e-6).mapv(f64::sqrt);
+    let xn = &xc / &std;
+    let dbeta = dout.sum_axis(Axis(0));
+    let dgamma = (&xn * &dout).sum_axis(Axis(0));
+    let dxn = &dout * &gamma;
+    let mut dxc = &dxn / &std;
+    let dstd = -(&dxn * &xc / (&std * &std)).sum_axis(Axis(0));
+    let dvar = 0.5 * dstd / &std;
+    dxc = dxc + (2.0 / n) * &xc * &dvar;
+    let dmu = dxc.sum_axis(Axis(0));
+    let expected = dxc - dmu / n;
+    assert_abs_diff_eq!(dx, expected.into_dyn(), epsilon = 1e-12);
+    let params = bn.params();
+    assert_abs_diff_eq!(*params[0].grad, dgamma.into_dyn(), epsilon = 1e-12);
+    assert_abs_diff_eq!(*params[1].grad, dbeta.into_dyn(), epsilon = 1e-12);
+}
+
 #[test]
 fn dropout_gradients_with_a_held_mask() {
     let mut dropout = Dropout::new(0.3, 5).unwrap();

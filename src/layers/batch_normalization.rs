@@ -8,7 +8,7 @@
 //! `10e-7`, which is 1e-6); PyTorch: `nn.BatchNorm1d` (for 4-D input PyTorch's
 //! `BatchNorm2d` normalises per channel instead).
 
-use ndarray::{Array1, Array2, ArrayD, Axis, Ix1};
+use ndarray::{Array1, Array2, ArrayD, Axis, CowArray, Ix1, Zip};
 
 use super::{expect_shape, Layer, Mode, Param};
 
@@ -86,6 +86,13 @@ impl BatchNormalization {
             .into_dimensionality::<Ix1>()
             .expect("gamma is 1-D")
     }
+
+    fn beta(&self) -> ndarray::ArrayView1<'_, f64> {
+        self.beta
+            .view()
+            .into_dimensionality::<Ix1>()
+            .expect("beta is 1-D")
+    }
 }
 
 impl Layer for BatchNormalization {
@@ -103,11 +110,16 @@ impl Layer for BatchNormalization {
         let x = x.to_shape((n, d)).expect("flatten to (N, D)");
         let running_mean = self.running_mean.get_or_insert_with(|| Array1::zeros(d));
         let running_var = self.running_var.get_or_insert_with(|| Array1::zeros(d));
+        // Each pass below reads or writes (N, D) values once; the per-feature vectors are small.
         let xn = match mode {
             Mode::Train => {
                 let mu = x.mean_axis(Axis(0)).expect("N > 0");
                 let xc = &x - &mu;
-                let var = xc.mapv(|v| v * v).mean_axis(Axis(0)).expect("N > 0");
+                let mut var = Array1::zeros(d);
+                for row in xc.rows() {
+                    Zip::from(&mut var).and(row).for_each(|v, &c| *v += c * c);
+                }
+                var /= n as f64;
                 let std = var.mapv(|v| (v + EPSILON).sqrt());
                 let xn = &xc / &std;
                 let m = self.momentum;
@@ -115,39 +127,76 @@ impl Layer for BatchNormalization {
                 *running_var = m * &*running_var + (1.0 - m) * &var;
                 self.xc = xc;
                 self.std = std;
-                self.xn = xn.clone();
-                xn
+                self.xn = xn;
+                CowArray::from(self.xn.view())
             }
             Mode::Eval => {
                 let std = running_var.mapv(|v| (v + EPSILON).sqrt());
-                (&x - &*running_mean) / &std
+                let mean = &*running_mean;
+                CowArray::from(
+                    Zip::from(&x)
+                        .and_broadcast(mean)
+                        .and_broadcast(&std)
+                        .map_collect(|&v, &m, &s| (v - m) / s),
+                )
             }
         };
-        let beta = self
-            .beta
-            .view()
-            .into_dimensionality::<Ix1>()
-            .expect("beta is 1-D");
-        let out = &xn * &self.gamma() + beta;
+        let out = Zip::from(&xn)
+            .and_broadcast(self.gamma())
+            .and_broadcast(self.beta())
+            .map_collect(|&v, &g, &b| g * v + b);
         out.into_shape_with_order(self.input_shape.clone())
             .expect("back to x's shape")
     }
 
+    /// The course's steps: dβ = Σ dout, dγ = Σ xn·dout, dxn = dout·γ, dxc = dxn/std,
+    /// dstd = −Σ dxn·xc/std², dvar = 0.5·dstd/std, dxc += (2/N)·xc·dvar, dμ = Σ dxc,
+    /// dx = dxc − dμ/N (sums over the batch). The sums are taken in one pass and the
+    /// element-wise steps fused into one, with Σ dxn·xc = γ·Σ dout·xc.
     fn backward(&mut self, dout: &ArrayD<f64>) -> ArrayD<f64> {
         let n = dout.shape()[0];
         let d = self.gamma.len();
         let dout = dout.to_shape((n, d)).expect("flatten to (N, D)");
         let batch = n as f64;
-        self.dbeta = dout.sum_axis(Axis(0)).into_dyn();
-        self.dgamma = (&self.xn * &dout).sum_axis(Axis(0)).into_dyn();
-        let dxn = &dout * &self.gamma();
-        let mut dxc = &dxn / &self.std;
-        let dstd = -(&dxn * &self.xc / (&self.std * &self.std)).sum_axis(Axis(0));
+        let gamma = self.gamma();
+        let (mut dbeta, mut dgamma, mut dout_xc) =
+            (Array1::zeros(d), Array1::zeros(d), Array1::<f64>::zeros(d));
+        for ((dout, xn), xc) in dout
+            .rows()
+            .into_iter()
+            .zip(self.xn.rows())
+            .zip(self.xc.rows())
+        {
+            Zip::from(&mut dbeta)
+                .and(&mut dgamma)
+                .and(&mut dout_xc)
+                .and(dout)
+                .and(xn)
+                .and(xc)
+                .for_each(|db, dg, dx, &g, &xn, &xc| {
+                    *db += g;
+                    *dg += xn * g;
+                    *dx += g * xc;
+                });
+        }
+        let dstd = Zip::from(&gamma)
+            .and(&dout_xc)
+            .and(&self.std)
+            .map_collect(|&g, &s, &std| -g * s / (std * std));
         let dvar = 0.5 * dstd / &self.std;
-        dxc = dxc + (2.0 / batch) * &self.xc * &dvar;
+        // dxc = dout·γ/std + (2/N)·xc·dvar
+        let dxn_scale = &gamma / &self.std;
+        let xc_scale = (2.0 / batch) * dvar;
+        let mut dxc = Zip::from(&dout)
+            .and(&self.xc)
+            .and_broadcast(&dxn_scale)
+            .and_broadcast(&xc_scale)
+            .map_collect(|&g, &xc, &a, &b| g * a + xc * b);
         let dmu = dxc.sum_axis(Axis(0));
-        let dx = dxc - dmu / batch;
-        dx.into_shape_with_order(self.input_shape.clone())
+        dxc -= &(dmu / batch);
+        self.dbeta = dbeta.into_dyn();
+        self.dgamma = dgamma.into_dyn();
+        dxc.into_shape_with_order(self.input_shape.clone())
             .expect("back to x's shape")
     }
 
