@@ -80,6 +80,16 @@ fn training_charts() {
         &["training loss (smoothed)"],
     );
     assert!(accuracy_comparison::<History>(&[]).is_err());
+    // A history without the test set draws its training curve alone.
+    let train_only = History {
+        test_accuracy: Vec::new(),
+        ..a.clone()
+    };
+    let svg = accuracy_curves(&train_only).svg().to_string();
+    assert!(svg.contains("training set") && !svg.contains("test set"));
+    let svg = overfitting_curves(&train_only).svg().to_string();
+    assert!(svg.contains("training set") && !svg.contains("final gap"));
+    assert!(overfitting_curves(&a).svg().contains("final gap"));
 }
 
 #[test]

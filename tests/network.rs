@@ -136,6 +136,33 @@ fn training_is_reproducible_with_the_same_seeds() {
     assert_ne!(a.train_loss, other_seed.train_loss);
 }
 
+/// Without the test set (`measure_test: false`) training takes the same steps and measures
+/// the same training accuracy; the history and its summary leave the test accuracy out.
+#[test]
+fn training_without_measuring_the_test_set() {
+    let data = Dataset::digits(0);
+    let run = |measure_test| {
+        let mut net = MultiLayerNet::new(&data, MultiLayerNetConfig::default()).unwrap();
+        let config = TrainConfig {
+            iters_num: 50,
+            measure_test,
+            ..Default::default()
+        };
+        train(&mut net, &data, &mut Sgd::new(0.1), &config).unwrap()
+    };
+    let (both, train_only) = (run(true), run(false));
+    assert_eq!(both.train_loss, train_only.train_loss);
+    assert_eq!(both.train_accuracy, train_only.train_accuracy);
+    assert_eq!(both.test_accuracy.len(), 5);
+    assert!(train_only.test_accuracy.is_empty());
+    assert!(both.summary().contains("test acc"));
+    assert!(
+        !train_only.summary().contains("test acc"),
+        "{}",
+        train_only.summary()
+    );
+}
+
 /// The lesson's phenomena on the shipped digits (course 2_2_2 set-up, 2,000 iterations).
 #[test]
 fn vanishing_gradient_shows_on_the_digits() {

@@ -43,6 +43,7 @@ pub fn batch_norm_sweep(data: &Dataset, count: usize, epochs: usize) -> Result<V
     let train_config = TrainConfig {
         iters_num: epochs * 10,
         batch_size: 100,
+        measure_test: false, // the book plots the training accuracy only
         ..Default::default()
     };
     let run = |scale: f64, use_batchnorm: bool| -> Result<History> {

@@ -24,27 +24,28 @@ pub fn overfitting_curves(history: &History) -> Figure {
     let mut chart = LineChart::new(history.label.clone(), "iterations", "accuracy");
     chart.y_range = Some((0.0, 1.0));
     chart.x_range = Some((0.0, history.train_loss.len().max(1) as f64));
-    let mut band = train.clone();
-    band.extend(test.iter().rev());
-    chart.bands.push((band, color(3)));
     chart
         .series
-        .push(Series::new("training set", train, color(0)));
-    chart.series.push(Series::new("test set", test, color(1)));
-    let gap = history.final_train_accuracy() - history.final_test_accuracy();
-    if let Some(&last) = history.eval_iterations.last() {
-        let at = (
-            0.7 * last as f64,
-            (history.final_test_accuracy() - 0.12).max(0.05),
-        );
+        .push(Series::new("training set", train.clone(), color(0)));
+    let mut text = history.summary();
+    // The gap needs the test accuracy (not measured when `measure_test` was off).
+    if let (Some(&last), false) = (history.eval_iterations.last(), test.is_empty()) {
+        let mut band = train;
+        band.extend(test.iter().rev());
+        chart.bands.push((band, color(3)));
+        let gap = history.final_train_accuracy() - history.final_test_accuracy();
         chart.notes.push(Note {
-            at,
+            at: (
+                0.7 * last as f64,
+                (history.final_test_accuracy() - 0.12).max(0.05),
+            ),
             text: format!("final gap train − test = {gap:.3}"),
             color: color(3),
         });
+        text.push_str(&format!("; train − test = {gap:.4}"));
+        chart.series.push(Series::new("test set", test, color(1)));
     }
     chart.legend = Legend::LowerRight;
-    let text = format!("{}; train − test = {gap:.4}", history.summary());
     Figure::from_panels(&[Panel::Line(chart)], 1, (680, 400), text)
         .expect("fixed ranges always draw")
 }

@@ -46,11 +46,13 @@ fn accuracy_panel(history: &History, x_range: (f64, f64)) -> Panel {
         points(&history.eval_iterations, &history.train_accuracy),
         color(0),
     ));
-    chart.series.push(Series::new(
-        "test set",
-        points(&history.eval_iterations, &history.test_accuracy),
-        color(1),
-    ));
+    if !history.test_accuracy.is_empty() {
+        chart.series.push(Series::new(
+            "test set",
+            points(&history.eval_iterations, &history.test_accuracy),
+            color(1),
+        ));
+    }
     chart.legend = Legend::LowerRight;
     divergence_note(history, &mut chart);
     Panel::Line(chart)
