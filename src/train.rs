@@ -8,7 +8,6 @@
 
 use std::time::Instant;
 
-use ndarray::{Array1, ArrayD, Axis};
 use rand::Rng as _;
 
 use crate::data::Dataset;
@@ -173,8 +172,7 @@ pub fn train(
         let batch: Vec<usize> = (0..config.batch_size)
             .map(|_| rng.random_range(0..train_size))
             .collect();
-        let x_batch: ArrayD<f64> = data.x_train.select(Axis(0), &batch);
-        let t_batch: Array1<usize> = data.t_train.select(Axis(0), &batch);
+        let (x_batch, t_batch) = data.train_batch(&batch);
         let loss = net.gradient(&x_batch, &t_batch);
         history.train_loss.push(loss);
         if !loss.is_finite() {

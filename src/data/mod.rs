@@ -98,6 +98,23 @@ impl Dataset {
         self
     }
 
+    /// The training samples at `indices` and their labels: the course's
+    /// `x_train[batch_mask]`, `t_train[batch_mask]`. Equal to ndarray's `select` on axis 0,
+    /// which is several times slower for a mini-batch (it concatenates one view per sample).
+    pub(crate) fn train_batch(&self, indices: &[usize]) -> (ArrayD<f64>, Array1<usize>) {
+        let x = self.x_train.as_standard_layout();
+        let sample_len: usize = self.sample_shape().iter().product();
+        let values = x.as_slice().expect("standard layout");
+        let mut batch = Vec::with_capacity(indices.len() * sample_len);
+        for &i in indices {
+            batch.extend_from_slice(&values[i * sample_len..(i + 1) * sample_len]);
+        }
+        let mut shape = x.shape().to_vec();
+        shape[0] = indices.len();
+        let x_batch = ArrayD::from_shape_vec(shape, batch).expect("sizes match");
+        (x_batch, indices.iter().map(|&i| self.t_train[i]).collect())
+    }
+
     /// Test sample `index` (one image or vector, without the batch axis), e.g. to see what
     /// a network's filters make of it.
     pub fn test_sample(&self, index: usize) -> Result<ArrayD<f64>> {
@@ -178,5 +195,22 @@ impl Dataset {
             .into_shape_with_order(shape(n_test))
             .expect("checked size");
         Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn train_batch_equals_select() {
+        let vectors = Dataset::digits(0);
+        let images = vectors.clone().images(1, 8, 8).unwrap();
+        let indices = [7, 0, 1499, 7, 42];
+        for data in [vectors, images] {
+            let (x, t) = data.train_batch(&indices);
+            assert_eq!(x, data.x_train.select(Axis(0), &indices));
+            assert_eq!(t, data.t_train.select(Axis(0), &indices));
+        }
     }
 }
