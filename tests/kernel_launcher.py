@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Tests of scripts/kernel.py, the kernel launcher: each running kernel gets a build folder of
-its own, held for as long as the process that `exec`s from the launcher lives.
+its own, held for as long as the process that `exec`s from the launcher lives, and a new
+folder starts as a copy of a built one.
 
 The launcher starts `/bin/sh` here instead of evcxr, which prints the folder it was given
 and waits, so the test sees exactly what a kernel would. Prints "launcher: N passed, M failed".
 """
+import fcntl
 import json
 import os
 import subprocess
@@ -50,6 +52,51 @@ def test_a_folder_is_free_again_when_its_kernel_exits():
         third = start(folders, 0)
         assert folder_of(third) == Path(folders) / "0" / "crate"
         third.wait()
+
+
+def built_folder(folders, n):
+    """Folder n as a kernel leaves it: evcxr's source and cargo's target with its build lock."""
+    crate = Path(folders) / str(n) / "crate"
+    debug = crate / "target" / "x86_64-unknown-linux-gnu" / "debug"
+    (debug / "deps").mkdir(parents=True)
+    (debug / ".cargo-lock").touch()
+    (debug / "deps" / "libdl_lessons.rlib").write_bytes(b"compiled")
+    (crate / "src").mkdir()
+    (crate / "src" / "lib.rs").write_text("// the last cell")
+    return crate
+
+
+def test_a_new_folder_starts_as_a_copy_of_a_built_one():
+    with tempfile.TemporaryDirectory() as folders:
+        source = built_folder(folders, 0)
+        first = start(folders, 30)
+        assert folder_of(first) == source
+        second = start(folders, 0)
+        copy = folder_of(second)
+        second.wait()
+        first.kill()
+        first.wait()
+        assert copy == Path(folders) / "1" / "crate"
+        rlib = Path("target") / "x86_64-unknown-linux-gnu" / "debug" / "deps" / "libdl_lessons.rlib"
+        assert (copy / rlib).read_bytes() == b"compiled"
+        assert (copy / "src" / "lib.rs").exists()
+        assert not (copy.parent / "crate.partial").exists()
+
+
+def test_no_copy_of_a_folder_while_cargo_builds_in_it():
+    with tempfile.TemporaryDirectory() as folders:
+        source = built_folder(folders, 0)
+        with open(source / "target" / "x86_64-unknown-linux-gnu" / "debug" / ".cargo-lock", "rb") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # as cargo holds it during a build
+            first = start(folders, 30)  # takes folder 0, whose crate is there already
+            got = [folder_of(first)]
+            second = start(folders, 0)
+            got.append(folder_of(second))
+            second.wait()
+            first.kill()
+            first.wait()
+        assert got == [source, Path(folders) / "1" / "crate"], got
+        assert not got[1].exists() and not (got[1].parent / "crate.partial").exists()
 
 
 def test_install_writes_a_kernelspec_that_runs_the_launcher():
