@@ -173,16 +173,16 @@ impl Layer for BatchNormalization {
                 .and(dout)
                 .and(xn)
                 .and(xc)
-                .for_each(|db, dg, dx, &g, &xn, &xc| {
-                    *db += g;
-                    *dg += xn * g;
-                    *dx += g * xc;
+                .for_each(|dbeta, dgamma, dout_xc, &dout, &xn, &xc| {
+                    *dbeta += dout;
+                    *dgamma += xn * dout;
+                    *dout_xc += dout * xc;
                 });
         }
         let dstd = Zip::from(&gamma)
             .and(&dout_xc)
             .and(&self.std)
-            .map_collect(|&g, &s, &std| -g * s / (std * std));
+            .map_collect(|&gamma, &dout_xc, &std| -gamma * dout_xc / (std * std));
         let dvar = 0.5 * dstd / &self.std;
         // dxc = dout·γ/std + (2/N)·xc·dvar
         let dxn_scale = &gamma / &self.std;
@@ -191,7 +191,7 @@ impl Layer for BatchNormalization {
             .and(&self.xc)
             .and_broadcast(&dxn_scale)
             .and_broadcast(&xc_scale)
-            .map_collect(|&g, &xc, &a, &b| g * a + xc * b);
+            .map_collect(|&dout, &xc, &dxn_scale, &xc_scale| dout * dxn_scale + xc * xc_scale);
         let dmu = dxc.sum_axis(Axis(0));
         dxc -= &(dmu / batch);
         self.dbeta = dbeta.into_dyn();
