@@ -7,8 +7,9 @@
   3. a second kernel while the first runs (a second notebook open at once): its new build
      folder starts as a copy of the first's,
   4. a kernel in a new build folder with nothing to copy (after `cargo clean`), cache warm,
-  5. the restart again, running Lesson 1 in order up to its first chart (this includes the
-     chain-rule cell, the first to define variables, where the kernel loads its analyser),
+  5. the restart again, running Lesson 1 in order up to its first chart (setup, the
+     chain-rule table, the sigmoid chart; none of them defines a variable, so the kernel
+     loads its type analyser later, in the activation-curves cell),
   6. re-running a parameter cell with a changed number (median of 5): Lesson 1's `depth`,
      and Lesson 4's window chart with a changed stride or pad (the computation is tiny in both).
 
