@@ -26,7 +26,7 @@ pub const BACKEND: &str = if cfg!(feature = "gemm") {
 };
 
 /// The product `a · b` of `a` (m, k) and `b` (k, n), its rows split across the cores when
-/// it is large (the kernels themselves run single-threaded, so these are the only threads).
+/// it is large (the kernels themselves run single-threaded).
 ///
 /// # Panics
 /// If `a` has not as many columns as `b` has rows.
