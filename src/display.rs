@@ -197,7 +197,8 @@ impl GradientCheck {
                 "agree",
             ],
         );
-        for (name, abs, rel) in &self.rows {
+        for row in &self.rows {
+            let (name, abs, rel) = (&row.name, &row.max_abs_error, &row.relative_error);
             let ok = if *rel < GRADIENT_CHECK_TOLERANCE || *abs < 1e-9 {
                 "yes"
             } else {
@@ -300,7 +301,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

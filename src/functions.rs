@@ -7,7 +7,7 @@
 
 use ndarray::{Array, Array1, Array2, ArrayBase, Axis, Data, Dimension};
 
-use crate::layers::{Layer, Relu, Sigmoid, Tanh};
+use crate::error::{Error, Result};
 
 fn sigmoid_scalar(u: f64) -> f64 {
     1.0 / (1.0 + (-u).exp())
@@ -61,15 +61,6 @@ impl Activation {
                 }
             }
             Activation::Tanh => 1.0 - u.tanh().powi(2),
-        }
-    }
-
-    /// The layer that applies this activation in a network.
-    pub fn layer(self) -> Box<dyn Layer> {
-        match self {
-            Activation::Sigmoid => Box::new(Sigmoid::new()),
-            Activation::Relu => Box::new(Relu::new()),
-            Activation::Tanh => Box::new(Tanh::new()),
         }
     }
 
@@ -172,18 +163,23 @@ pub fn d_step_function<S: Data<Elem = f64>, D: Dimension>(x: &ArrayBase<S, D>) -
 
 /// Row-wise softmax with the row maximum subtracted first (so large inputs do not overflow).
 ///
-/// `x`: (N, classes) → (N, classes), each row sums to 1.
+/// `x`: (N, classes) → (N, classes), each row sums to 1. A row with +∞ entries puts all
+/// its probability on them.
 ///
 /// ```
 /// use dl_lessons::{functions::softmax, ndarray::array};
-/// let y = softmax(&array![[1000.0, 1000.0]]);
-/// assert_eq!(y, array![[0.5, 0.5]]);
+/// assert_eq!(softmax(&array![[1000.0, 1000.0]]), array![[0.5, 0.5]]);
+/// assert_eq!(softmax(&array![[f64::INFINITY, 0.0]]), array![[1.0, 0.0]]);
 /// ```
 pub fn softmax<S: Data<Elem = f64>>(x: &ArrayBase<S, ndarray::Ix2>) -> Array2<f64> {
     let mut y = x.to_owned();
     for mut row in y.rows_mut() {
         let max = row.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-        row.mapv_inplace(|v| (v - max).exp());
+        if max == f64::INFINITY {
+            row.mapv_inplace(|v| if v == f64::INFINITY { 1.0 } else { 0.0 });
+        } else {
+            row.mapv_inplace(|v| (v - max).exp());
+        }
         let sum = row.sum();
         row /= sum;
     }
@@ -194,38 +190,40 @@ pub fn softmax<S: Data<Elem = f64>>(x: &ArrayBase<S, ndarray::Ix2>) -> Array2<f6
 /// −Σ log(y[i, t_i] + 1e-7) / N, the course's form with 1e-7 inside the log.
 ///
 /// The course writes `cross_entropy_error(d, y)` (target first); the book writes
-/// `(y, t)`, as here.
+/// `(y, t)`, as here. A label that is not a class of `y`, or a count that differs, is an
+/// error.
 ///
 /// ```
 /// use dl_lessons::{functions::cross_entropy_error, ndarray::array};
 /// let y = array![[0.1, 0.9], [0.8, 0.2]];
-/// let loss = cross_entropy_error(&y, &array![1, 0]);
+/// let loss = cross_entropy_error(&y, &array![1, 0]).unwrap();
 /// assert!((loss - (-(0.9f64 + 1e-7).ln() - (0.8f64 + 1e-7).ln()) / 2.0).abs() < 1e-15);
+/// assert!(cross_entropy_error(&y, &array![2, 0]).is_err());
 /// ```
-#[track_caller]
 pub fn cross_entropy_error<S: Data<Elem = f64>>(
     y: &ArrayBase<S, ndarray::Ix2>,
     t: &Array1<usize>,
-) -> f64 {
+) -> Result<f64> {
     let (n, classes) = y.dim();
-    assert_eq!(
-        n,
-        t.len(),
-        "cross_entropy_error: y has {n} rows but t has {} labels",
-        t.len()
-    );
+    if n != t.len() || n == 0 {
+        return Err(Error::Geometry(format!(
+            "cross_entropy_error: y has {n} rows but t has {} labels (need one label per row, at least one)",
+            t.len()
+        )));
+    }
+    if let Some(&bad) = t.iter().find(|&&ti| ti >= classes) {
+        return Err(Error::param(
+            "label",
+            bad,
+            format!("must be a class index below y's {classes} columns"),
+        ));
+    }
     let sum: f64 = t
         .iter()
         .enumerate()
-        .map(|(i, &ti)| {
-            assert!(
-                ti < classes,
-                "label {ti} is not a class of y's {classes} columns"
-            );
-            (y[[i, ti]] + 1e-7).ln()
-        })
+        .map(|(i, &ti)| (y[[i, ti]] + 1e-7).ln())
         .sum();
-    -sum / n as f64
+    Ok(-sum / n as f64)
 }
 
 /// The index of the largest value of each row (first one on ties, like numpy's argmax).
@@ -241,6 +239,21 @@ pub fn argmax_rows<S: Data<Elem = f64>>(y: &ArrayBase<S, ndarray::Ix2>) -> Array
     })
 }
 
+/// The step h of every numerical derivative in the crate: the course's 1e-4.
+pub const NUMERICAL_GRADIENT_H: f64 = 1e-4;
+
+/// The central difference (f(+h) − f(−h)) / 2h, with `f_at(delta)` evaluating the function
+/// with one variable moved by `delta` (and putting it back): the one place the formula
+/// lives, used by [`numerical_gradient`] and by the layer and network gradient checks.
+pub fn central_difference<E>(
+    mut f_at: impl FnMut(f64) -> std::result::Result<f64, E>,
+) -> std::result::Result<f64, E> {
+    let h = NUMERICAL_GRADIENT_H;
+    let plus = f_at(h)?;
+    let minus = f_at(-h)?;
+    Ok((plus - minus) / (2.0 * h))
+}
+
 /// Central-difference gradient of `f` at `x`: (f(x + h) − f(x − h)) / 2h per element,
 /// h = 1e-4 (course `numerical_gradient`). `f` sees `x` with one element moved at a time.
 ///
@@ -253,18 +266,17 @@ pub fn numerical_gradient<D: Dimension>(
     mut f: impl FnMut(&Array<f64, D>) -> f64,
     x: &Array<f64, D>,
 ) -> Array<f64, D> {
-    const H: f64 = 1e-4;
     let mut x = x.as_standard_layout().into_owned();
     let mut grad = Array::zeros(x.raw_dim());
-    let grad_slice = grad.as_slice_mut().expect("zeros are contiguous");
-    for (i, g) in grad_slice.iter_mut().enumerate() {
+    for i in 0..x.len() {
         let original = x.as_slice().expect("standard layout")[i];
-        x.as_slice_mut().expect("standard layout")[i] = original + H;
-        let plus = f(&x);
-        x.as_slice_mut().expect("standard layout")[i] = original - H;
-        let minus = f(&x);
+        let g: std::result::Result<f64, std::convert::Infallible> = central_difference(|delta| {
+            x.as_slice_mut().expect("standard layout")[i] = original + delta;
+            Ok(f(&x))
+        });
         x.as_slice_mut().expect("standard layout")[i] = original;
-        *g = (plus - minus) / (2.0 * H);
+        grad.as_slice_mut().expect("zeros are contiguous")[i] =
+            g.unwrap_or_else(|never| match never {});
     }
     grad
 }

@@ -23,13 +23,13 @@ pub mod display;
 pub mod error;
 pub mod experiments;
 pub mod functions;
+pub mod geometry;
 pub mod init;
+pub mod kernels;
 pub mod layers;
-pub mod matmul;
-mod memory;
+pub mod limits;
 pub mod net;
 pub mod optim;
-mod parallel;
 pub mod plot;
 pub mod regularization;
 pub mod train;
@@ -43,19 +43,20 @@ pub use train::train;
 pub mod prelude {
     pub use crate::check_kernel_setup;
     pub use crate::conv::{
-        col2im, crop, im2col, im2col_without_transpose, output_size, zero_pad, ConvGeometry,
+        average_pool, col2im, crop, im2col, im2col_without_transpose, max_pool, zero_pad,
     };
     pub use crate::data::{minibatch_table, minibatches, Dataset};
     pub use crate::display::Table;
     pub use crate::error::{Error, Result};
     pub use crate::experiments::{
-        batch_norm_sweep, chain_rule_check, constraint_geometry, descent_1d, gradient_flow,
-        layer_activations, zero_init_experiment,
+        batch_norm_sweep, chain_rule_check, compare_optimizers, constraint_geometry, descent_1d,
+        gradient_flow, layer_activations, learning_rate_sweep, zero_init_experiment,
     };
     pub use crate::functions::{
         cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, relu, sigmoid, softmax,
         step_function, tanh, Activation,
     };
+    pub use crate::geometry::{output_size, ConvGeometry};
     pub use crate::init::{rand_integers, rng, Init};
     pub use crate::layers::{
         check_layer_gradients, Affine, BatchNormalization, Convolution, Dropout, Layer, Mode,
@@ -67,8 +68,8 @@ pub mod prelude {
         Sequential, SimpleConvNet, SimpleConvNetConfig, Summary,
     };
     pub use crate::optim::{
-        book_optimizers, compare_optimizers, course_optimizers, learning_rate_sweep, trajectories,
-        trajectory, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd,
+        book_optimizers, course_optimizers, trajectories, trajectory, AdaGrad, Adam, Momentum,
+        Nesterov, Optimizer, RmsProp, Sgd,
     };
     pub use crate::plot::{
         accuracy_comparison, accuracy_curves, accuracy_grid, activation_curves,
@@ -80,7 +81,7 @@ pub mod prelude {
     };
     pub use crate::regularization::{penalty_gradients, WeightDecay};
     pub use crate::train::{train, History, TrainConfig};
-    pub use ndarray::{array, s, Array1, Array2, Array3, Array4, ArrayD, Axis};
+    pub use ndarray::{array, s, Array1, Array2, Array3, Array4, ArrayD, Axis, IxDyn, Zip};
 }
 
 /// Checks that the kernel compiled this crate with optimisations and without debug

@@ -5,16 +5,26 @@
 //! (`np.random.choice(train_size, batch_size)`), here from a seeded generator. Unlike the
 //! course's 2_1–2_4 cells, which report the accuracy of the current mini-batch, the train
 //! accuracy is measured on the whole training set (as 2_5–2_8 do), so the curves are smooth.
+//!
+//! A run that diverges stops with a message in its history (the chart of what it did is
+//! still drawn): a loss that is not a finite number, weights that are not finite or have
+//! grown past 10⁶, or a loss that stays far above where it started.
 
 use std::time::Instant;
 
 use rand::Rng as _;
 
 use crate::data::Dataset;
-use crate::error::{at_least_one, Error, Result};
+use crate::error::{count_in, Error, Result};
 use crate::init::rng;
 use crate::net::Sequential;
 use crate::optim::Optimizer;
+
+/// The most iterations one call trains (a cell must finish in minutes, not days).
+pub const MAX_ITERATIONS: usize = 1_000_000;
+
+/// No weight of a working network of these lessons comes near this size.
+const MAX_WEIGHT: f64 = 1e6;
 
 /// How long and how to train; the defaults are the course's (`iters_num = 1000`,
 /// `batch_size = 100`, accuracy every 10 iterations).
@@ -49,28 +59,37 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    fn validate(&self, data: &Dataset) -> Result<()> {
-        at_least_one("iters_num", self.iters_num)?;
-        at_least_one("batch_size", self.batch_size)?;
-        at_least_one("eval_interval", self.eval_interval)?;
-        if self.batch_size > data.train_size() {
-            return Err(Error::param(
-                "batch_size",
-                self.batch_size,
-                format!("must not exceed the {} training samples", data.train_size()),
-            ));
-        }
+    /// Checks the settings against the data they will train on.
+    pub fn validate(&self, data: &Dataset) -> Result<()> {
+        count_in(
+            "iters_num",
+            self.iters_num,
+            MAX_ITERATIONS,
+            "one call trains at most this many iterations",
+        )?;
+        count_in(
+            "batch_size",
+            self.batch_size,
+            data.train_size(),
+            &format!("the training set has {} samples", data.train_size()),
+        )?;
+        count_in(
+            "eval_interval",
+            self.eval_interval,
+            MAX_ITERATIONS,
+            "at most iters_num",
+        )?;
         Ok(())
     }
 }
 
-/// Where a run stopped because the loss stopped being a finite number.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Where and why a run stopped early.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Divergence {
-    /// The iteration (1-based) whose loss was not finite.
+    /// The iteration (1-based) at which it was detected.
     pub iteration: usize,
-    /// That loss (NaN or ±inf).
-    pub loss: f64,
+    /// What was seen, e.g. `the loss became NaN`.
+    pub reason: String,
 }
 
 /// What a training run recorded.
@@ -87,7 +106,7 @@ pub struct History {
     /// Accuracy on the test set at each evaluation; empty if it was not measured
     /// ([`TrainConfig::measure_test`]).
     pub test_accuracy: Vec<f64>,
-    /// Set when the loss stopped being finite; training stopped there.
+    /// Set when the run diverged; training stopped there.
     pub diverged: Option<Divergence>,
     /// Wall-clock seconds the run took.
     pub seconds: f64,
@@ -100,34 +119,33 @@ impl History {
         self
     }
 
-    /// The last measured test accuracy (0 if none was measured).
-    pub fn final_test_accuracy(&self) -> f64 {
-        self.test_accuracy.last().copied().unwrap_or(0.0)
+    /// The last measured test accuracy, if any was measured.
+    pub fn final_test_accuracy(&self) -> Option<f64> {
+        self.test_accuracy.last().copied()
     }
 
-    /// The last measured training accuracy (0 if none was measured).
-    pub fn final_train_accuracy(&self) -> f64 {
-        self.train_accuracy.last().copied().unwrap_or(0.0)
+    /// The last measured training accuracy, if any was measured.
+    pub fn final_train_accuracy(&self) -> Option<f64> {
+        self.train_accuracy.last().copied()
     }
 
     /// One line: label, final accuracies, and where it stopped if it diverged.
     pub fn summary(&self) -> String {
-        let test = if self.test_accuracy.is_empty() {
-            String::new()
-        } else {
-            format!(", test acc {:.4}", self.final_test_accuracy())
+        let accuracies = match (self.final_train_accuracy(), self.final_test_accuracy()) {
+            (Some(train), Some(test)) => format!("train acc {train:.4}, test acc {test:.4}"),
+            (Some(train), None) => format!("train acc {train:.4}"),
+            _ => "no accuracy measured (iters_num < eval_interval, or it stopped first)".into(),
         };
         let mut s = format!(
-            "{}: {} iterations, train acc {:.4}{test} ({:.2} s)",
+            "{}: {} iterations, {accuracies} ({:.2} s)",
             self.label,
             self.train_loss.len(),
-            self.final_train_accuracy(),
             self.seconds
         );
-        if let Some(d) = self.diverged {
+        if let Some(d) = &self.diverged {
             s.push_str(&format!(
-                "; stopped at iteration {}: the loss became {} (try a smaller learning rate)",
-                d.iteration, d.loss
+                "; stopped at iteration {}: {}",
+                d.iteration, d.reason
             ));
         }
         s
@@ -135,17 +153,19 @@ impl History {
 }
 
 /// Trains `net` on `data` with `optimizer` as the course's training cells do, and returns
-/// the recorded [`History`]. Bad settings (including the optimizer's) are reported before
-/// the first step; a non-finite loss stops the run and is recorded, never a panic.
+/// the recorded [`History`]. Bad settings (including the optimizer's, and a network that
+/// does not fit the data) are reported before the first step; a run that diverges stops
+/// and says why in its history.
 ///
 /// ```
 /// use dl_lessons::prelude::*;
 /// let data = Dataset::digits(0);
-/// let mut net = MultiLayerNet::new(&data, MultiLayerNetConfig::default()).unwrap();
+/// let mut net = MultiLayerNet::new(&data, MultiLayerNetConfig::default())?;
 /// let config = TrainConfig { iters_num: 50, ..Default::default() };
-/// let history = train(&mut net, &data, &mut Sgd::new(0.1), &config).unwrap();
+/// let history = train(&mut net, &data, &mut Sgd::new(0.1), &config)?;
 /// assert_eq!(history.eval_iterations, vec![10, 20, 30, 40, 50]);
-/// assert!(history.final_test_accuracy() > 0.5);
+/// assert!(history.final_test_accuracy().unwrap() > 0.5);
+/// # Ok::<(), dl_lessons::Error>(())
 /// ```
 pub fn train(
     net: &mut Sequential,
@@ -153,43 +173,44 @@ pub fn train(
     optimizer: &mut dyn Optimizer,
     config: &TrainConfig,
 ) -> Result<History> {
+    data.validate()?;
     config.validate(data)?;
     optimizer.validate()?;
-    check_input(net, data)?;
+    check_fit(net, data)?;
     let started = Instant::now();
     let mut rng = rng(config.seed);
     let mut history = History {
         label: format!("{}, {}", net.description(), optimizer.label()),
-        train_loss: Vec::with_capacity(config.iters_num),
+        train_loss: Vec::new(),
         eval_iterations: Vec::new(),
         train_accuracy: Vec::new(),
         test_accuracy: Vec::new(),
         diverged: None,
         seconds: 0.0,
     };
+    let mut watch = DivergenceWatch::default();
     let train_size = data.train_size();
     for i in 1..=config.iters_num {
-        let batch: Vec<usize> = (0..config.batch_size)
+        let batch_mask: Vec<usize> = (0..config.batch_size)
             .map(|_| rng.random_range(0..train_size))
             .collect();
-        let (x_batch, t_batch) = data.train_batch(&batch);
-        let loss = net.gradient(&x_batch, &t_batch);
+        let (x_batch, t_batch) = data.train_batch(&batch_mask);
+        let loss = net.gradient(&x_batch, &t_batch)?;
         history.train_loss.push(loss);
-        if !loss.is_finite() {
-            history.diverged = Some(Divergence { iteration: i, loss });
-            if config.verbose {
-                println!("iteration {i}: loss = {loss}, training stopped");
-            }
-            break;
+        let mut stop = watch.loss(loss);
+        if stop.is_none() {
+            optimizer.update(&mut net.params())?;
         }
-        optimizer.update(&mut net.params());
-        if i % config.eval_interval == 0 {
-            let train_acc = net.accuracy(&data.x_train, &data.t_train);
+        if stop.is_none() && i % config.eval_interval == 0 {
+            stop = watch.weights(net);
+            let train_acc = net.accuracy(&data.x_train, &data.t_train)?;
             history.eval_iterations.push(i);
             history.train_accuracy.push(train_acc);
-            let test_acc = config
-                .measure_test
-                .then(|| net.accuracy(&data.x_test, &data.t_test));
+            let test_acc = if config.measure_test {
+                Some(net.accuracy(&data.x_test, &data.t_test)?)
+            } else {
+                None
+            };
             history.test_accuracy.extend(test_acc);
             if config.verbose {
                 let test = test_acc.map_or(String::new(), |a| format!(" | test acc {a:.4}"));
@@ -198,22 +219,102 @@ pub fn train(
                     started.elapsed().as_secs_f64()
                 );
             }
+            stop = stop.or_else(|| {
+                watch.evaluation(
+                    &history.train_loss[history.train_loss.len() - config.eval_interval..],
+                )
+            });
+        }
+        if let Some(reason) = stop {
+            if config.verbose {
+                println!("iteration {i}: {reason}; training stopped");
+            }
+            history.diverged = Some(Divergence {
+                iteration: i,
+                reason,
+            });
+            break;
         }
     }
     history.seconds = started.elapsed().as_secs_f64();
     Ok(history)
 }
 
-/// The network's first layer must accept the data's samples.
-fn check_input(net: &Sequential, data: &Dataset) -> Result<()> {
-    if net.accepts(data.sample_shape()) {
-        Ok(())
-    } else {
-        Err(Error::Geometry(format!(
+/// The signs of a run that has diverged.
+#[derive(Default)]
+struct DivergenceWatch {
+    first_loss: Option<f64>,
+    evaluations_far_above: usize,
+}
+
+impl DivergenceWatch {
+    /// A loss that is not a finite number.
+    fn loss(&mut self, loss: f64) -> Option<String> {
+        self.first_loss.get_or_insert(loss);
+        (!loss.is_finite()).then(|| format!("the loss became {loss} (try a smaller learning rate)"))
+    }
+
+    /// Weights that are not finite, or that have grown far beyond any working network's.
+    fn weights(&self, net: &mut Sequential) -> Option<String> {
+        // NaN wins the comparison, so it is seen
+        let larger = |m: f64, v: &f64| {
+            if m.is_nan() || v.is_nan() {
+                f64::NAN
+            } else {
+                m.max(v.abs())
+            }
+        };
+        let largest = net
+            .params()
+            .iter()
+            .fold(0.0f64, |m, p| p.value.fold(m, larger));
+        if !largest.is_finite() {
+            Some(format!(
+                "a weight became {largest} (try a smaller learning rate)"
+            ))
+        } else if largest > MAX_WEIGHT {
+            Some(format!(
+                "a weight grew to {largest:.3e}, past {MAX_WEIGHT:e} (try a smaller learning rate)"
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// The losses since the last evaluation, three evaluations in a row at more than twice
+    /// the first loss.
+    fn evaluation(&mut self, recent: &[f64]) -> Option<String> {
+        let first = self.first_loss?;
+        let mean = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
+        if mean > 2.0 * first {
+            self.evaluations_far_above += 1;
+        } else {
+            self.evaluations_far_above = 0;
+        }
+        (self.evaluations_far_above >= 3).then(|| {
+            format!("the loss has stayed far above where it started ({mean:.3} against {first:.3}): try a smaller learning rate")
+        })
+    }
+}
+
+/// The network must take the data's samples and score its classes.
+fn check_fit(net: &Sequential, data: &Dataset) -> Result<()> {
+    if !net.accepts(data.sample_shape()) {
+        return Err(Error::Geometry(format!(
             "the network takes samples of shape {:?} but the data ({}) has {:?}: build the network from this data set",
             net.input_shape(),
             data.name,
             data.sample_shape()
-        )))
+        )));
+    }
+    match net.classes() {
+        Some(classes) if classes == data.classes() => Ok(()),
+        other => Err(Error::Geometry(format!(
+            "the network gives {} scores per sample but the data ({}) has {} classes: its last Affine layer needs {} outputs",
+            other.map_or("no vector of".into(), |c| c.to_string()),
+            data.name,
+            data.classes(),
+            data.classes()
+        ))),
     }
 }

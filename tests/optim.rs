@@ -11,11 +11,13 @@ fn three_steps(optimizer: &mut dyn Optimizer) -> [f64; 3] {
     let mut out = [0.0; 3];
     for (k, g) in [0.5, -1.0, 2.0].into_iter().enumerate() {
         let grad = array![g].into_dyn();
-        optimizer.update(&mut [Param {
-            name: "W",
-            value: &mut w,
-            grad: &grad,
-        }]);
+        optimizer
+            .update(&mut [Param {
+                name: "W",
+                value: w.view_mut(),
+                grad: grad.view(),
+            }])
+            .unwrap();
         out[k] = w[0];
     }
     out
@@ -111,15 +113,16 @@ fn state_is_per_parameter() {
         opt.update(&mut [
             Param {
                 name: "a",
-                value: &mut a,
-                grad: &ga,
+                value: a.view_mut(),
+                grad: ga.view(),
             },
             Param {
                 name: "b",
-                value: &mut b,
-                grad: &gb,
+                value: b.view_mut(),
+                grad: gb.view(),
             },
-        ]);
+        ])
+        .unwrap();
     }
     assert_abs_diff_eq!(a[0], -0.29, epsilon = 1e-12); // −0.1, then −0.19
     assert_abs_diff_eq!(b[0], 0.58, epsilon = 1e-12);
@@ -133,7 +136,7 @@ fn close(p: (f64, f64), x: f64, y: f64) -> bool {
 #[test]
 fn book_paths_on_the_valley() {
     let start = (-7.0, 2.0);
-    let sgd = trajectory(&mut Sgd::new(0.95), start, 30);
+    let sgd = trajectory(&mut Sgd::new(0.95), start, 30).unwrap();
     assert_eq!(sgd.len(), 30);
     assert!(
         close(sgd[1], -6.335, -1.8) && close(sgd[2], -5.733, 1.62),
@@ -144,26 +147,26 @@ fn book_paths_on_the_valley() {
     // zig-zag: y changes sign at every step
     assert!(sgd.windows(2).all(|w| w[0].1 * w[1].1 < 0.0));
 
-    let momentum = trajectory(&mut Momentum::new(0.1, 0.9), start, 30);
+    let momentum = trajectory(&mut Momentum::new(0.1, 0.9), start, 30).unwrap();
     assert!(close(momentum[1], -6.93, 1.6) && close(momentum[2], -6.798, 0.92));
     assert!(close(momentum[29], 0.814, 0.273), "{:?}", momentum[29]);
     // it overshoots the minimum in x, rolling past 0 like a ball
     assert!(momentum.iter().any(|p| p.0 > 0.0));
 
-    let adagrad = trajectory(&mut AdaGrad::new(1.5), start, 30);
+    let adagrad = trajectory(&mut AdaGrad::new(1.5), start, 30).unwrap();
     assert!(close(adagrad[1], -5.5, 0.5) && close(adagrad[2], -4.573, 0.136));
     assert!(close(adagrad[29], -0.136, 0.0), "{:?}", adagrad[29]);
     // y is damped at once and never comes back
     assert!(adagrad[3..].iter().all(|p| p.1.abs() < 0.05));
 
-    let adam = trajectory(&mut Adam::new(0.3, 0.9, 0.999), start, 30);
+    let adam = trajectory(&mut Adam::new(0.3, 0.9, 0.999), start, 30).unwrap();
     assert!(close(adam[1], -6.7, 1.7) && close(adam[2], -6.4, 1.402));
     assert!(close(adam[29], 0.020, 0.322), "{:?}", adam[29]);
 }
 
 #[test]
 fn a_diverging_path_stops_at_the_last_finite_point() {
-    let path = trajectory(&mut Sgd::new(1e200), (-7.0, 2.0), 30);
+    let path = trajectory(&mut Sgd::new(1e200), (-7.0, 2.0), 30).unwrap();
     assert!(path.len() < 30);
     assert!(path.iter().all(|p| p.0.is_finite() && p.1.is_finite()));
 }
@@ -267,6 +270,66 @@ fn optimizers_compared_on_the_same_network_and_batches() {
 }
 
 #[test]
+fn a_bad_start_or_count_is_an_error_not_a_short_path() {
+    for start in [(f64::NAN, 2.0), (-7.0, f64::INFINITY)] {
+        let e = trajectory(&mut Sgd::new(0.1), start, 30)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("start."), "{e}");
+    }
+    assert!(trajectory(&mut Sgd::new(f64::NAN), (-7.0, 2.0), 30).is_err());
+    assert!(trajectory(&mut Sgd::new(0.1), (-7.0, 2.0), 0).is_err());
+    assert!(trajectory(&mut Sgd::new(0.1), (-7.0, 2.0), usize::MAX).is_err());
+}
+
+/// An optimizer written by hand implements only `update` and trains like the library's.
+#[test]
+fn a_hand_written_optimizer_trains_a_network() {
+    struct MyMomentum {
+        lr: f64,
+        momentum: f64,
+        v: Vec<ArrayD<f64>>,
+    }
+    impl Optimizer for MyMomentum {
+        fn update(&mut self, params: &mut [Param]) -> Result<()> {
+            if self.v.is_empty() {
+                self.v = params
+                    .iter()
+                    .map(|p| ArrayD::zeros(p.value.raw_dim()))
+                    .collect();
+            }
+            for (p, v) in params.iter_mut().zip(&mut self.v) {
+                *v = self.momentum * &*v - self.lr * &p.grad;
+                p.value += &*v;
+            }
+            Ok(())
+        }
+    }
+    let data = Dataset::digits(0);
+    let run = |optimizer: &mut dyn Optimizer| {
+        let mut net = MultiLayerNet::new(&data, MultiLayerNetConfig::default()).unwrap();
+        train(
+            &mut net,
+            &data,
+            optimizer,
+            &TrainConfig {
+                iters_num: 50,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let mine = run(&mut MyMomentum {
+        lr: 0.1,
+        momentum: 0.9,
+        v: Vec::new(),
+    });
+    let library = run(&mut Momentum::new(0.1, 0.9));
+    assert_eq!(mine.train_loss, library.train_loss);
+    assert!(mine.label.ends_with("MyMomentum"), "{}", mine.label);
+}
+
+#[test]
 fn trajectories_validate_before_drawing() {
     let mut optimizers: Vec<Box<dyn Optimizer>> =
         vec![Box::new(Sgd::new(0.95)), Box::new(AdaGrad::new(-1.0))];
@@ -287,9 +350,10 @@ fn adam_updates_a_large_array_on_both_cores_exactly_as_the_formula() {
     for step in 1..=2 {
         adam.update(&mut [Param {
             name: "W",
-            value: &mut w,
-            grad: &grad,
-        }]);
+            value: w.view_mut(),
+            grad: grad.view(),
+        }])
+        .unwrap();
         let lr_t = 0.01 * (1.0f64 - 0.999f64.powi(step)).sqrt() / (1.0 - 0.9f64.powi(step));
         for i in 0..n {
             let g = grad[[i]];

@@ -32,8 +32,8 @@ fn penalties_change_loss_and_gradients_as_the_formulas_say() {
             },
         )
         .unwrap();
-        let loss_plain = plain.gradient(&x, &t);
-        let loss_decayed = decayed.gradient(&x, &t);
+        let loss_plain = plain.gradient(&x, &t).unwrap();
+        let loss_decayed = decayed.gradient(&x, &t).unwrap();
         let weights = plain.weights();
         let penalty = match decay {
             WeightDecay::L2(_) => 0.5 * lambda * weights.iter().map(|w| w * w).sum::<f64>(),
@@ -64,19 +64,21 @@ fn penalties_change_loss_and_gradients_as_the_formulas_say() {
 fn dropout_masks_in_training_and_scales_in_inference() {
     let mut dropout = Dropout::new(0.25, 7).unwrap();
     let x = ArrayD::from_elem(IxDyn(&[100, 100]), 2.0);
-    let out = dropout.forward(&x, Mode::Train);
-    let mask = dropout.mask().clone();
+    let out = dropout.forward(&x, Mode::Train).unwrap();
+    let mask = dropout.mask().unwrap().clone();
     assert!(mask.iter().all(|&m| m == 0.0 || m == 1.0));
     let kept = mask.sum() / mask.len() as f64;
     assert!((kept - 0.75).abs() < 0.02, "kept {kept}");
     assert_eq!(out, &x * &mask); // no rescaling while training
-    let dx = dropout.backward(&ArrayD::from_elem(IxDyn(&[100, 100]), 3.0));
+    let dx = dropout
+        .backward(&ArrayD::from_elem(IxDyn(&[100, 100]), 3.0))
+        .unwrap();
     assert_eq!(dx, mask.mapv(|m| 3.0 * m)); // dout · mask
-    let eval = dropout.forward(&x, Mode::Eval);
+    let eval = dropout.forward(&x, Mode::Eval).unwrap();
     assert!(eval.iter().all(|&v| v == 1.5)); // x · (1 − ratio)
                                              // a new training pass draws a new mask
-    dropout.forward(&x, Mode::Train);
-    assert_ne!(dropout.mask(), &mask);
+    dropout.forward(&x, Mode::Train).unwrap();
+    assert_ne!(dropout.mask().unwrap(), &mask);
 }
 
 #[test]
@@ -113,7 +115,7 @@ fn dropout_ratio_and_lambda_are_checked() {
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "batch_size = 100: must not exceed the 50 training samples"
+        "batch_size = 100: must be at most 50 (the training set has 50 samples)"
     );
 }
 
@@ -192,11 +194,11 @@ fn each_regulariser_narrows_the_train_test_gap() {
                 s.spawn(move || {
                     let mut net = MultiLayerNet::new(data, config.clone()).unwrap();
                     let h = train(&mut net, data, &mut Sgd::new(*lr), train_config).unwrap();
-                    (
-                        *name,
-                        h.final_train_accuracy(),
-                        h.final_train_accuracy() - h.final_test_accuracy(),
-                    )
+                    let (train, test) = (
+                        h.final_train_accuracy().unwrap(),
+                        h.final_test_accuracy().unwrap(),
+                    );
+                    (*name, train, train - test)
                 })
             })
             .collect();

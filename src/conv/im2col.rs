@@ -1,80 +1,82 @@
-//! im2col and col2im exactly as the course lays them out.
+//! im2col and col2im exactly as the course lays them out (`common/functions.py`).
 //!
 //! im2col turns every window position into one row: rows are ordered (n, oh, ow), columns
 //! (c, filter row, filter column), the order of `W.reshape(FN, -1)`, so that
 //! `im2col(x) · W.reshape(FN, -1)ᵀ` is the convolution. col2im is its adjoint: it adds
-//! every row back at its window, so overlapping windows add up.
+//! every row back at its window, so overlapping windows add up. The gather and the
+//! scatter are the crate's shared window primitive (`kernels::windows`).
 
-use ndarray::{Array2, Array4, ArrayView2, ArrayView4};
+use std::borrow::Cow;
 
-use super::geometry::ConvGeometry;
-use super::image::zero_pad;
+use ndarray::{s, Array2, Array4, ArrayBase, Data, Ix2, Ix4};
+
+use super::image::padded_copy;
 use crate::error::{Error, Result};
+use crate::geometry::ConvGeometry;
+use crate::kernels::windows::{WindowGrid, Windows};
+use crate::limits::{check_memory, f64_bytes};
 
 /// The rows of windows: (N, C, H, W) → (N·OH·OW, C·FH·FW).
 ///
 /// ```
 /// use dl_lessons::{conv::im2col, ndarray::Array4};
+/// // numpy: x = np.arange(9.0).reshape(1, 1, 3, 3); col = im2col(x, 2, 2, 1, 0)
 /// let x = Array4::from_shape_fn((1, 1, 3, 3), |(_, _, y, x)| (3 * y + x) as f64);
 /// let col = im2col(&x, 2, 2, 1, 0).unwrap();
 /// assert_eq!(col.dim(), (4, 4));
 /// assert_eq!(col.row(0).to_vec(), vec![0.0, 1.0, 3.0, 4.0]); // the top-left 2x2 window
 /// ```
-pub fn im2col(
-    x: &Array4<f64>,
+pub fn im2col<S: Data<Elem = f64>>(
+    x: &ArrayBase<S, Ix4>,
     filter_h: usize,
     filter_w: usize,
     stride: usize,
     pad: usize,
 ) -> Result<Array2<f64>> {
-    let mut col = Vec::new();
-    let g = im2col_into(x.view(), filter_h, filter_w, stride, pad, &mut col)?;
-    Ok(Array2::from_shape_vec(g.col_shape(), col).expect("sizes match"))
+    let g = ConvGeometry::new(x.dim(), filter_h, filter_w, stride, pad)?;
+    check_sizes("im2col", &g)?;
+    let col = windows(&g).gather(&padded(x, pad));
+    Ok(Array2::from_shape_vec(g.col_shape(), col)
+        .expect("one value per window and filter position"))
 }
 
-/// [`im2col`] written into `col` (cleared first, its allocation reused), for layers that
-/// run it at every step.
-pub(crate) fn im2col_into(
-    x: ArrayView4<'_, f64>,
-    filter_h: usize,
-    filter_w: usize,
-    stride: usize,
-    pad: usize,
-    col: &mut Vec<f64>,
-) -> Result<ConvGeometry> {
-    let g = ConvGeometry::new(x.dim(), filter_h, filter_w, stride, pad)?;
-    let c = x.dim().1;
-    // Without padding the input is read in place; otherwise from a zero-padded copy.
-    let padded;
-    let img = if pad == 0 {
-        x.as_standard_layout()
-    } else {
-        padded = zero_pad(&x.to_owned(), pad);
-        padded.view().into()
-    };
-    let img = img.as_slice().expect("standard layout");
-    let (hp, wp) = (g.input_shape.2 + 2 * pad, g.input_shape.3 + 2 * pad);
-    let (rows, cols) = g.col_shape();
-    col.clear();
-    col.reserve(rows * cols);
-    // Where each value of a row comes from, relative to its window's top-left pixel:
-    // (c, filter row, filter column) → c·Hp·Wp + y·Wp + x. A gather through this table
-    // writes every row in one sequential pass (a memcpy call per 3-pixel run is slower).
-    let offsets: Vec<usize> = (0..c)
-        .flat_map(|ch| {
-            (0..filter_h).flat_map(move |y| (0..filter_w).map(move |x| (ch * hp + y) * wp + x))
-        })
-        .collect();
-    for sample in 0..g.input_shape.0 {
-        let img = &img[sample * c * hp * wp..][..c * hp * wp];
-        for i in 0..g.out_h {
-            for j in 0..g.out_w {
-                let window = &img[i * stride * wp + j * stride..];
-                col.extend(offsets.iter().map(|&o| window[o]));
-            }
-        }
+/// Refuses a geometry whose im2col and padded copy would exceed the memory limit.
+fn check_sizes(what: &str, g: &ConvGeometry) -> Result<()> {
+    let counts = g.element_counts(0);
+    check_memory(
+        || {
+            let (n, c, h, w) = g.input_shape;
+            format!(
+                "{what} of x ({n}, {c}, {h}, {w}) with filter {}x{}, stride {}, pad {}",
+                g.filter_h, g.filter_w, g.stride, g.pad
+            )
+        },
+        counts.and_then(|[col, padded, _]| f64_bytes(&[col, padded])),
+        "choose a smaller pad, filter or input",
+    )
+}
+
+/// The windows of `g` on one padded image.
+pub(crate) fn windows(g: &ConvGeometry) -> Windows {
+    let (hp, wp) = g.padded_size();
+    Windows::new(WindowGrid {
+        channels: g.input_shape.1,
+        height: hp,
+        width: wp,
+        filter_h: g.filter_h,
+        filter_w: g.filter_w,
+        stride: g.stride,
+        out_h: g.out_h,
+        out_w: g.out_w,
+    })
+}
+
+/// x zero-padded, row-major, as one slice (x itself when it needs neither).
+pub(crate) fn padded<S: Data<Elem = f64>>(x: &ArrayBase<S, Ix4>, pad: usize) -> Cow<'_, [f64]> {
+    match (pad, x.as_slice()) {
+        (0, Some(values)) => Cow::Borrowed(values),
+        _ => Cow::Owned(padded_copy(x, pad).into_raw_vec_and_offset().0),
     }
-    Ok(g)
 }
 
 /// What the course's im2col returns when its transpose line is commented out: the same
@@ -90,31 +92,26 @@ pub(crate) fn im2col_into(
 /// assert_eq!(scrambled.row(0).to_vec(), vec![0.0, 1.0, 2.0, 4.0]);
 /// assert_eq!(im2col(&x, 2, 2, 1, 0).unwrap().row(0).to_vec(), vec![0.0, 1.0, 4.0, 5.0]);
 /// ```
-pub fn im2col_without_transpose(
-    x: &Array4<f64>,
+pub fn im2col_without_transpose<S: Data<Elem = f64>>(
+    x: &ArrayBase<S, Ix4>,
     filter_h: usize,
     filter_w: usize,
     stride: usize,
     pad: usize,
 ) -> Result<Array2<f64>> {
     let g = ConvGeometry::new(x.dim(), filter_h, filter_w, stride, pad)?;
+    check_sizes("im2col_without_transpose", &g)?;
     let (n, c, _, _) = x.dim();
-    let img = zero_pad(x, pad);
-    let mut buffer = Vec::with_capacity(n * c * filter_h * filter_w * g.out_h * g.out_w);
-    for sample in 0..n {
-        for ch in 0..c {
-            for y in 0..filter_h {
-                for xx in 0..filter_w {
-                    for i in 0..g.out_h {
-                        for j in 0..g.out_w {
-                            buffer.push(img[[sample, ch, y + stride * i, xx + stride * j]]);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(Array2::from_shape_vec(g.col_shape(), buffer).expect("sizes match"))
+    let img = padded_copy(x, pad);
+    // the course's col6[n, c, y, x, i, j] = img[n, c, y + S·i, x + S·j], read in that order
+    let buffer = ndarray::Array6::from_shape_fn(
+        (n, c, filter_h, filter_w, g.out_h, g.out_w),
+        |(n, c, y, x, i, j)| img[[n, c, y + stride * i, x + stride * j]],
+    );
+    Ok(
+        Array2::from_shape_vec(g.col_shape(), buffer.into_raw_vec_and_offset().0)
+            .expect("same number of values"),
+    )
 }
 
 /// Adds every row of `col` back at its window: (N·OH·OW, C·FH·FW) → (N, C, H, W).
@@ -127,20 +124,8 @@ pub fn im2col_without_transpose(
 /// let counts = col2im(&im2col(&x, 2, 2, 1, 0).unwrap(), (1, 1, 3, 3), 2, 2, 1, 0).unwrap();
 /// assert_eq!(counts.into_raw_vec_and_offset().0, vec![1.0, 2.0, 1.0, 2.0, 4.0, 2.0, 1.0, 2.0, 1.0]);
 /// ```
-pub fn col2im(
-    col: &Array2<f64>,
-    input_shape: (usize, usize, usize, usize),
-    filter_h: usize,
-    filter_w: usize,
-    stride: usize,
-    pad: usize,
-) -> Result<Array4<f64>> {
-    col2im_view(col.view(), input_shape, filter_h, filter_w, stride, pad)
-}
-
-/// [`col2im`] of a view (a layer's reused buffer).
-pub(crate) fn col2im_view(
-    col: ArrayView2<'_, f64>,
+pub fn col2im<S: Data<Elem = f64>>(
+    col: &ArrayBase<S, Ix2>,
     input_shape: (usize, usize, usize, usize),
     filter_h: usize,
     filter_w: usize,
@@ -150,40 +135,45 @@ pub(crate) fn col2im_view(
     let g = ConvGeometry::new(input_shape, filter_h, filter_w, stride, pad)?;
     if col.dim() != g.col_shape() {
         return Err(Error::Geometry(format!(
-            "col has shape {:?} but input {input_shape:?} with filter {filter_h}x{filter_w}, stride {stride}, pad {pad} gives {:?}",
+            "col2im: col has shape {:?} but input_shape {input_shape:?} with filter {filter_h}x{filter_w}, \
+             stride {stride}, pad {pad} gives im2col shape {:?}",
             col.dim(),
             g.col_shape()
         )));
     }
+    check_sizes("col2im", &g)?;
     let (n, c, h, w) = input_shape;
-    let (hp, wp) = (h + 2 * pad, w + 2 * pad);
-    let mut img = vec![0.0; n * c * hp * wp];
+    let (hp, wp) = g.padded_size();
     let col = col.as_standard_layout();
-    let col = col.as_slice().expect("standard layout");
-    let cols = g.patch_len();
-    for (r, row) in col.chunks_exact(cols).enumerate() {
-        let (sample, i, j) = (
-            r / (g.out_h * g.out_w),
-            (r / g.out_w) % g.out_h,
-            r % g.out_w,
+    let img = windows(&g).scatter_add(col.as_slice().expect("standard layout"), n);
+    let img = Array4::from_shape_vec((n, c, hp, wp), img).expect("one value per padded pixel");
+    Ok(if pad == 0 {
+        img
+    } else {
+        img.slice(s![.., .., pad..pad + h, pad..pad + w]).to_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_col_shape_names_both_shapes() {
+        let e = col2im(&Array2::<f64>::zeros((3, 4)), (1, 1, 3, 3), 2, 2, 1, 0).unwrap_err();
+        assert!(
+            e.to_string().contains("col has shape (3, 4)") && e.to_string().contains("(4, 4)"),
+            "{e}"
         );
-        let mut k = 0;
-        for ch in 0..c {
-            let base = (sample * c + ch) * hp * wp;
-            for y in 0..filter_h {
-                let start = base + (i * stride + y) * wp + j * stride;
-                for (dst, src) in img[start..start + filter_w]
-                    .iter_mut()
-                    .zip(&row[k..k + filter_w])
-                {
-                    *dst += src;
-                }
-                k += filter_w;
-            }
-        }
     }
-    let padded = Array4::from_shape_vec((n, c, hp, wp), img).expect("sizes match");
-    Ok(padded
-        .slice(ndarray::s![.., .., pad..pad + h, pad..pad + w])
-        .to_owned())
+
+    #[test]
+    fn a_huge_pad_is_refused_before_allocating() {
+        let x = Array4::<f64>::zeros((2, 1, 4, 4));
+        let e = im2col(&x, 3, 3, 1, 1_000_000).unwrap_err().to_string();
+        assert!(
+            e.contains("pad 1000000") && e.contains("needs about"),
+            "{e}"
+        );
+    }
 }

@@ -1,18 +1,35 @@
-//! Image helpers of the lesson: zero padding, the P78 crop and one channel of an image.
+//! Image helpers of the lesson: zero padding and the P78 crop.
 
-use ndarray::{s, Array2, Array3, Array4, ArrayView2, Axis};
+use ndarray::{s, Array3, Array4, ArrayBase, Data, Ix3, Ix4};
 
 use crate::error::{Error, Result};
+use crate::limits::{check_memory, f64_bytes, product};
 
-/// Adds `pad` zeros around the height and width of (N, C, H, W) input.
+/// Adds `pad` zeros around the height and width of (N, C, H, W) input (numpy's
+/// `np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])`).
 ///
 /// ```
 /// use dl_lessons::{conv::zero_pad, ndarray::Array4};
-/// let padded = zero_pad(&Array4::ones((1, 1, 2, 2)), 1);
+/// let padded = zero_pad(&Array4::ones((1, 1, 2, 2)), 1).unwrap();
 /// assert_eq!(padded.dim(), (1, 1, 4, 4));
 /// assert_eq!(padded.sum(), 4.0);
 /// ```
-pub fn zero_pad(x: &Array4<f64>, pad: usize) -> Array4<f64> {
+pub fn zero_pad<S: Data<Elem = f64>>(x: &ArrayBase<S, Ix4>, pad: usize) -> Result<Array4<f64>> {
+    let (n, c, h, w) = x.dim();
+    let side = |len: usize| pad.checked_mul(2).and_then(|p| p.checked_add(len));
+    let size = side(h)
+        .zip(side(w))
+        .and_then(|(hp, wp)| product(&[n, c, hp, wp]));
+    check_memory(
+        || format!("zero_pad of x ({n}, {c}, {h}, {w}) with pad = {pad}"),
+        size.and_then(|size| f64_bytes(&[size])),
+        "choose a smaller pad",
+    )?;
+    Ok(padded_copy(x, pad))
+}
+
+/// [`zero_pad`] for sizes already checked.
+pub(crate) fn padded_copy<S: Data<Elem = f64>>(x: &ArrayBase<S, Ix4>, pad: usize) -> Array4<f64> {
     let (n, c, h, w) = x.dim();
     let mut padded = Array4::zeros((n, c, h + 2 * pad, w + 2 * pad));
     padded
@@ -30,8 +47,8 @@ pub fn zero_pad(x: &Array4<f64>, pad: usize) -> Array4<f64> {
 /// assert_eq!(part.dim(), (2, 3, 3));
 /// assert_eq!(part[[0, 0, 1]], 121.0);
 /// ```
-pub fn crop(
-    image: &Array3<f64>,
+pub fn crop<S: Data<Elem = f64>>(
+    image: &ArrayBase<S, Ix3>,
     top: usize,
     bottom: usize,
     left: usize,
@@ -53,25 +70,4 @@ pub fn crop(
         ));
     }
     Ok(image.slice(s![top..bottom, left..right, ..]).to_owned())
-}
-
-/// Channel `c` of sample `n` of (N, C, H, W) input, as an (H, W) view.
-#[track_caller]
-pub fn channel(x: &Array4<f64>, n: usize, c: usize) -> ArrayView2<'_, f64> {
-    let (samples, channels, _, _) = x.dim();
-    assert!(
-        n < samples && c < channels,
-        "channel({n}, {c}) of input with shape {:?}",
-        x.dim()
-    );
-    x.index_axis(Axis(0), n).index_axis_move(Axis(0), c)
-}
-
-/// An (H, W) image as (1, 1, H, W) input.
-pub fn as_input(image: &Array2<f64>) -> Array4<f64> {
-    let (h, w) = image.dim();
-    image
-        .clone()
-        .into_shape_with_order((1, 1, h, w))
-        .expect("same size")
 }

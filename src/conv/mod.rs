@@ -1,15 +1,12 @@
-//! How a convolution is computed: the output-size formula, im2col (with and without the
-//! course's transpose), col2im, and image helpers.
-//!
-//! Every size in the crate that depends on a filter, a stride or padding comes from
-//! [`output_size`], so im2col, col2im, the layers, the networks and the charts agree.
+//! How a convolution is computed, as the course's `common/functions.py` writes it:
+//! im2col (with and without the course's transpose), col2im, pooling's window maximum,
+//! zero padding and the P78 crop. The sizes come from [`geometry`](crate::geometry), the
+//! one place of the output-size formula.
 
-mod geometry;
 mod im2col;
 mod image;
-mod patches;
+mod pool;
 
-pub use geometry::{output_size, ConvGeometry};
 pub use im2col::{col2im, im2col, im2col_without_transpose};
-pub use image::{as_input, channel, crop, zero_pad};
-pub(crate) use patches::PatchIndex;
+pub use image::{crop, zero_pad};
+pub use pool::{average_pool, average_pool_backward, max_pool, max_pool_backward};

@@ -12,6 +12,7 @@ use ndarray::{Array1, Array3};
 
 use super::Dataset;
 use crate::error::{Error, Result};
+use crate::limits::{f64_bytes, memory_limit, product};
 
 const IMAGES_MAGIC: u32 = 2051;
 const LABELS_MAGIC: u32 = 2049;
@@ -19,10 +20,19 @@ const LABELS_MAGIC: u32 = 2049;
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| Error::data(path, format!("cannot read: {e}")))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
+        // a pixel becomes 8 bytes as f64: stop decompressing well before that exceeds the limit
+        let limit = memory_limit() / 8;
         let mut bytes = Vec::new();
         GzDecoder::new(raw.as_slice())
+            .take(limit + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::data(path, format!("not a valid gzip file: {e}")))?;
+        if bytes.len() as u64 > limit {
+            return Err(Error::data(
+                path,
+                format!("decompresses to more than {limit} bytes, beyond the memory limit"),
+            ));
+        }
         Ok(bytes)
     } else {
         Ok(raw)
@@ -63,7 +73,15 @@ fn header(path: &Path, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usiz
             ),
         ));
     };
-    let expected = header_len + sizes.iter().product::<usize>();
+    let values = product(&sizes)
+        .filter(|&values| f64_bytes(&[values]).is_some_and(|b| b <= u128::from(memory_limit())))
+        .ok_or_else(|| {
+            Error::data(
+                path,
+                format!("the header's sizes {sizes:?} ask for more than the memory limit"),
+            )
+        })?;
+    let expected = header_len + values;
     if bytes.len() < expected {
         return Err(Error::data(
             path,
@@ -124,9 +142,7 @@ impl Dataset {
         let images = |name: &str| -> Result<ndarray::ArrayD<f64>> {
             let x = load_idx_images(find(dir, name)?)?;
             let (n, h, w) = x.dim();
-            Ok(x.into_shape_with_order((n, 1, h, w))
-                .expect("same size")
-                .into_dyn())
+            Ok(x.into_shape_with_order((n, 1, h, w))?.into_dyn())
         };
         let labels = |name: &str| load_idx_labels(find(dir, name)?);
         let x_train = images("train-images-idx3-ubyte")?;
@@ -146,13 +162,16 @@ impl Dataset {
             .chain(t_test.iter())
             .max()
             .map_or(0, |m| m + 1);
-        Ok(Dataset {
+        let data = Dataset {
             x_train,
             t_train,
             x_test,
             t_test,
             classes,
             name: "MNIST".into(),
-        })
+        };
+        data.validate()
+            .map_err(|e| Error::data(dir, e.to_string()))?;
+        Ok(data)
     }
 }

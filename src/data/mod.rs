@@ -14,6 +14,7 @@ pub use mnist::{load_idx_images, load_idx_labels};
 use ndarray::{s, Array1, ArrayD, Axis, IxDyn};
 
 use crate::error::{at_least_one, Error, Result};
+use crate::limits::{check_memory, f64_bytes, product};
 
 /// Training and test samples with class labels.
 #[derive(Clone, Debug)]
@@ -56,6 +57,62 @@ impl Dataset {
     /// Number of test samples.
     pub fn test_size(&self) -> usize {
         self.t_test.len()
+    }
+
+    /// Checks that the fields fit together, as a data set built or changed by hand may not:
+    /// one label per sample, every label a class, both splits of one sample shape, and
+    /// every value a finite number. `train` calls it before the first step.
+    ///
+    /// ```
+    /// use dl_lessons::data::Dataset;
+    /// let mut data = Dataset::digits(0);
+    /// assert!(data.validate().is_ok());
+    /// data.t_train[0] = 10; // digits have classes 0..=9
+    /// assert!(data.validate().unwrap_err().to_string().contains("t_train"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.classes == 0 {
+            return Err(Error::param("classes", 0, "must be at least 1"));
+        }
+        for (split, x, t) in [
+            ("train", &self.x_train, &self.t_train),
+            ("test", &self.x_test, &self.t_test),
+        ] {
+            let samples = x.shape().first().copied().unwrap_or(0);
+            if x.ndim() < 2 || samples == 0 || samples != t.len() {
+                return Err(Error::Geometry(format!(
+                    "x_{split} has shape {:?} and t_{split} {} labels: both need the same number N >= 1 of samples",
+                    x.shape(),
+                    t.len()
+                )));
+            }
+            if let Some((i, &label)) = t
+                .iter()
+                .enumerate()
+                .find(|(_, &label)| label >= self.classes)
+            {
+                return Err(Error::param(
+                    format!("t_{split}[{i}]"),
+                    label,
+                    format!("must be a class below classes = {}", self.classes),
+                ));
+            }
+            if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
+                return Err(Error::param(
+                    format!("x_{split}"),
+                    bad,
+                    "every value must be a finite number",
+                ));
+            }
+        }
+        if self.x_train.shape()[1..] != self.x_test.shape()[1..] {
+            return Err(Error::Geometry(format!(
+                "x_train's samples have shape {:?} but x_test's {:?}",
+                &self.x_train.shape()[1..],
+                &self.x_test.shape()[1..]
+            )));
+        }
+        Ok(())
     }
 
     /// Keeps only the first `train_size` training samples (the overfitting lesson uses 300).
@@ -146,6 +203,12 @@ impl Dataset {
                 "must be (C, H, W): call .images(1, 8, 8) first",
             ));
         };
+        let samples = self.train_size() + self.test_size();
+        check_memory(
+            || format!("upsampled({size}) of {samples} images with {c} channels"),
+            product(&[samples, c, size, size]).and_then(|values| f64_bytes(&[values])),
+            "choose a smaller size (the course's images are 28x28)",
+        )?;
         let resize = |x: &ArrayD<f64>| -> ArrayD<f64> {
             let n = x.shape()[0];
             let x = x
@@ -177,7 +240,7 @@ impl Dataset {
 
     /// Each sample as a (channels, height, width) image, as convolution layers take it.
     pub fn images(mut self, channels: usize, height: usize, width: usize) -> Result<Dataset> {
-        if channels * height * width != self.input_size() {
+        if product(&[channels, height, width]) != Some(self.input_size()) {
             return Err(Error::param(
                 "image shape",
                 format!("({channels}, {height}, {width})"),

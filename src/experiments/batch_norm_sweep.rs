@@ -5,9 +5,9 @@ use crate::data::Dataset;
 use crate::error::{at_least_one, Result};
 use crate::functions::Activation;
 use crate::init::Init;
+use crate::kernels::parallel::map_jobs;
 use crate::net::{MultiLayerNet, MultiLayerNetConfig};
 use crate::optim::Sgd;
-use crate::parallel::map_jobs;
 use crate::train::{train, History, TrainConfig};
 
 /// One weight scale trained twice.

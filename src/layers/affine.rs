@@ -4,20 +4,22 @@
 //! Backward: dx = dout·Wᵀ (reshaped to x's shape), dW = xᵀ·dout, db = Σ_rows dout.
 //! Course: `common/layers.py` `Affine`; PyTorch: `nn.Linear` (which stores Wᵀ).
 
-use ndarray::{Array1, Array2, ArrayD, Axis, Ix2};
+use ndarray::{Array1, Array2, ArrayD, Axis};
 
-use super::{Layer, Mode, Param};
-use crate::matmul::mat_mul;
+use super::{before_forward, expect_shape, non_empty, skipped_dx, Layer, Mode, Param};
+use crate::error::{Error, Result};
+use crate::kernels::{affine, matmul};
 use crate::regularization::WeightDecay;
 
 /// out = x·W + b, with x flattened to (N, D).
 pub struct Affine {
-    w: ArrayD<f64>,
-    b: ArrayD<f64>,
-    dw: ArrayD<f64>,
-    db: ArrayD<f64>,
-    x: Array2<f64>,
-    x_shape: Vec<usize>,
+    w: Array2<f64>,
+    b: Array1<f64>,
+    dw: Array2<f64>,
+    db: Array1<f64>,
+    /// The input of the last training pass, flattened to (N, D).
+    x: Option<Array2<f64>>,
+    original_x_shape: Vec<usize>,
     weight_decay: WeightDecay,
     input_gradient: bool,
 }
@@ -26,119 +28,100 @@ impl Affine {
     /// A layer with weights `w` (D, M) and bias `b` (M,). Parameters: `"W"`, `"b"`.
     ///
     /// ```
-    /// use dl_lessons::layers::{Affine, Layer, Mode};
-    /// use dl_lessons::ndarray::{array, IxDyn};
-    /// let mut affine = Affine::new(array![[1.0, 2.0], [3.0, 4.0]], array![0.5, -0.5]);
-    /// let out = affine.forward(&array![[1.0, 1.0]].into_dyn(), Mode::Train);
+    /// use dl_lessons::prelude::*;
+    /// let mut affine = Affine::new(array![[1.0, 2.0], [3.0, 4.0]], array![0.5, -0.5])?;
+    /// let out = affine.forward(&array![[1.0, 1.0]].into_dyn(), Mode::Train)?;
     /// assert_eq!(out, array![[4.5, 5.5]].into_dyn());
+    /// assert!(Affine::new(array![[1.0, 2.0]], array![0.0]).is_err()); // b needs 2 values
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
-    #[track_caller]
-    pub fn new(w: Array2<f64>, b: Array1<f64>) -> Affine {
-        assert_eq!(
-            w.ncols(),
-            b.len(),
-            "Affine: W has shape {:?} so b should have {} values, got {}",
-            w.dim(),
-            w.ncols(),
-            b.len()
-        );
-        Affine {
-            dw: ArrayD::zeros(w.shape()),
-            db: ArrayD::zeros(b.shape()),
-            w: w.into_dyn(),
-            b: b.into_dyn(),
-            x: Array2::zeros((0, 0)),
-            x_shape: Vec::new(),
+    pub fn new(w: Array2<f64>, b: Array1<f64>) -> Result<Affine> {
+        if w.ncols() != b.len() {
+            return Err(Error::Geometry(format!(
+                "Affine: W has shape {:?} so b should have {} values, got {}",
+                w.dim(),
+                w.ncols(),
+                b.len()
+            )));
+        }
+        Ok(Affine {
+            dw: Array2::zeros(w.dim()),
+            db: Array1::zeros(b.len()),
+            w,
+            b,
+            x: None,
+            original_x_shape: Vec::new(),
             weight_decay: WeightDecay::None,
             input_gradient: true,
-        }
+        })
     }
 
-    /// The same layer with an L1 or L2 penalty on W (added to the loss and to dW).
-    pub fn with_weight_decay(mut self, weight_decay: WeightDecay) -> Affine {
-        self.weight_decay = weight_decay;
-        self
+    /// The same layer with an L1 or L2 penalty on W (added to the loss and to dW); a
+    /// negative or non-finite λ is an error.
+    pub fn with_weight_decay(mut self, weight_decay: WeightDecay) -> Result<Affine> {
+        self.weight_decay = weight_decay.validate()?;
+        Ok(self)
     }
 
     /// The weights W (D, M).
-    pub fn w(&self) -> ndarray::ArrayView2<'_, f64> {
-        self.w
-            .view()
-            .into_dimensionality::<Ix2>()
-            .expect("W is 2-D")
+    pub fn w(&self) -> &Array2<f64> {
+        &self.w
     }
 }
 
 impl Layer for Affine {
-    #[track_caller]
-    fn forward(&mut self, x: &ArrayD<f64>, mode: Mode) -> ArrayD<f64> {
-        let w = self
-            .w
-            .view()
-            .into_dimensionality::<Ix2>()
-            .expect("W is 2-D");
-        let n = x.shape()[0];
-        let d = x.len() / n.max(1);
-        assert_eq!(
-            d,
-            w.nrows(),
-            "Affine: input {:?} flattens to (N, {d}) but W has shape {:?}",
-            x.shape(),
-            w.dim()
-        );
-        let x2 = x.to_shape((n, d)).expect("flatten to (N, D)"); // (N, D), a view when contiguous
-        let b = self
-            .b
-            .view()
-            .into_dimensionality::<ndarray::Ix1>()
-            .expect("b is 1-D");
-        let out = mat_mul(x2.view(), w) + b;
-        if mode == Mode::Train {
-            // Only a training pass is followed by backward, which needs x.
-            self.x_shape = x.shape().to_vec();
-            self.x = x2.into_owned();
+    fn forward(&mut self, x: &ArrayD<f64>, mode: Mode) -> Result<ArrayD<f64>> {
+        let n = non_empty("Affine", x)?;
+        let d = x.len() / n;
+        if d != self.w.nrows() {
+            return Err(Error::Geometry(format!(
+                "Affine: x {:?} flattens to (N, {d}) but W has shape {:?}: it takes {} values per sample",
+                x.shape(),
+                self.w.dim(),
+                self.w.nrows()
+            )));
         }
-        out.into_dyn()
+        let original_x_shape = x.shape().to_vec();
+        let x = x.to_shape((n, d))?; // (N, D)
+        let out = affine(&x, &self.w, &self.b)?; // x·W + b
+        if mode == Mode::Train {
+            // only a training pass is followed by backward, which needs x
+            self.original_x_shape = original_x_shape;
+            self.x = Some(x.into_owned());
+        }
+        Ok(out.into_dyn())
     }
 
-    fn backward(&mut self, dout: &ArrayD<f64>) -> ArrayD<f64> {
-        let dout = dout
-            .view()
-            .into_dimensionality::<Ix2>()
-            .expect("dout is (N, M)");
-        let w = self
-            .w
-            .view()
-            .into_dimensionality::<Ix2>()
-            .expect("W is 2-D");
-        let mut dw = mat_mul(self.x.t(), dout); // (D, M)
-        self.weight_decay.add_gradient(&mut dw, &w);
-        self.dw = dw.into_dyn();
-        self.db = dout.sum_axis(Axis(0)).into_dyn();
+    fn backward(&mut self, dout: &ArrayD<f64>) -> Result<ArrayD<f64>> {
+        let x = self.x.as_ref().ok_or_else(|| before_forward("Affine"))?;
+        expect_shape("Affine", "dout", &[x.nrows(), self.w.ncols()], dout.shape())?;
+        let dout = dout.view().into_dimensionality::<ndarray::Ix2>()?;
+        self.dw = matmul(&x.t(), &dout)?; // (D, M)
+        self.weight_decay.add_gradient(&mut self.dw, &self.w);
+        self.db = dout.sum_axis(Axis(0));
         if !self.input_gradient {
-            return ArrayD::zeros(ndarray::IxDyn(&[0]));
+            return Ok(skipped_dx());
         }
-        let dx = mat_mul(dout, w.t()); // (N, D)
-        dx.into_shape_with_order(self.x_shape.clone())
-            .expect("dx back to x's shape")
+        let dx = matmul(&dout, &self.w.t())?; // (N, D)
+        Ok(dx.into_shape_with_order(self.original_x_shape.clone())?)
     }
 
     fn params(&mut self) -> Vec<Param<'_>> {
         vec![
             Param {
                 name: "W",
-                value: &mut self.w,
-                grad: &self.dw,
+                value: self.w.view_mut().into_dyn(),
+                grad: self.dw.view().into_dyn(),
             },
             Param {
                 name: "b",
-                value: &mut self.b,
-                grad: &self.db,
+                value: self.b.view_mut().into_dyn(),
+                grad: self.db.view().into_dyn(),
             },
         ]
     }
 
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "Affine"
     }
 
@@ -146,13 +129,13 @@ impl Layer for Affine {
         self.input_gradient = false;
     }
 
-    fn output_shape(&self, sample_shape: &[usize]) -> crate::error::Result<Vec<usize>> {
-        let (inputs, outputs) = (self.w.shape()[0], self.w.shape()[1]);
+    fn output_shape(&self, sample_shape: &[usize]) -> Result<Vec<usize>> {
+        let (inputs, outputs) = self.w.dim();
         let values: usize = sample_shape.iter().product();
         if values == inputs {
             Ok(vec![outputs])
         } else {
-            Err(crate::error::Error::Geometry(format!(
+            Err(Error::Geometry(format!(
                 "W has shape ({inputs}, {outputs}) but a sample {sample_shape:?} flattens to {values} values"
             )))
         }

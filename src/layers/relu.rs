@@ -1,29 +1,30 @@
 //! ReLU layer: out = max(0, x), element-wise, any shape.
 //!
-//! Backward: dx = dout where x > 0, else 0. Course: `common/layers.py` `Relu`
-//! (which zeroes `dout` in place); PyTorch: `nn.ReLU`.
+//! Backward: dx = dout where x > 0, else 0. Course: `common/layers.py` `Relu` (which
+//! zeroes `dout` in place); PyTorch: `nn.ReLU`.
 
 use ndarray::ArrayD;
 
-use super::{expect_shape, Layer, Mode, Param};
-use crate::parallel::zip_chunks;
+use super::{before_forward, expect_shape, Layer, Mode};
+use crate::error::Result;
+use crate::kernels::{map_unzip, zip_map};
 
 /// max(0, x), remembering where x ≤ 0 for the backward pass.
 #[derive(Default)]
 pub struct Relu {
-    mask: ArrayD<bool>,
+    mask: Option<ArrayD<bool>>,
 }
 
 impl Relu {
     /// A ReLU layer (no parameters).
     ///
     /// ```
-    /// use dl_lessons::layers::{Layer, Mode, Relu};
-    /// use dl_lessons::ndarray::array;
+    /// use dl_lessons::prelude::*;
     /// let mut relu = Relu::new();
-    /// let out = relu.forward(&array![-1.0, 2.0].into_dyn(), Mode::Train);
+    /// let out = relu.forward(&array![-1.0, 2.0].into_dyn(), Mode::Train)?;
     /// assert_eq!(out, array![0.0, 2.0].into_dyn());
-    /// assert_eq!(relu.backward(&array![5.0, 5.0].into_dyn()), array![0.0, 5.0].into_dyn());
+    /// assert_eq!(relu.backward(&array![5.0, 5.0].into_dyn())?, array![0.0, 5.0].into_dyn());
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
     pub fn new() -> Relu {
         Relu::default()
@@ -31,57 +32,29 @@ impl Relu {
 }
 
 impl Layer for Relu {
-    fn forward(&mut self, x: &ArrayD<f64>, _mode: Mode) -> ArrayD<f64> {
-        // One pass over x writes both the output and the mask, on every core: a conv net's
-        // arrays are ~10 MB, so each pass costs milliseconds. The mask's allocation is reused.
-        let x = x.as_standard_layout();
-        if self.mask.shape() != x.shape() {
-            self.mask = ArrayD::from_elem(x.raw_dim(), false);
-        }
-        let len = x.len();
-        let mut out = Vec::with_capacity(len);
-        zip_chunks(
-            x.as_slice().expect("standard layout"),
-            &mut out.spare_capacity_mut()[..len],
-            self.mask.as_slice_mut().expect("standard layout"),
-            |x, out, mask| {
-                for ((&v, o), m) in x.iter().zip(out).zip(mask) {
-                    *m = v <= 0.0;
-                    o.write(if *m { 0.0 } else { v });
-                }
-            },
+    fn forward(&mut self, x: &ArrayD<f64>, _mode: Mode) -> Result<ArrayD<f64>> {
+        // self.mask = (x <= 0); out = x.copy(); out[self.mask] = 0, in one pass over x
+        let (out, mask) = map_unzip(
+            &x.view(),
+            |v| if v <= 0.0 { (0.0, true) } else { (v, false) },
         );
-        // SAFETY: zip_chunks ran the closure over all `len` elements, writing each.
-        unsafe { out.set_len(len) };
-        ArrayD::from_shape_vec(x.raw_dim(), out).expect("sizes match")
+        self.mask = Some(mask);
+        Ok(out)
     }
 
-    #[track_caller]
-    fn backward(&mut self, dout: &ArrayD<f64>) -> ArrayD<f64> {
-        expect_shape("Relu", "dout", self.mask.shape(), dout.shape());
-        let dout = dout.as_standard_layout();
-        let len = dout.len();
-        let mut dx = Vec::with_capacity(len);
-        zip_chunks(
-            dout.as_slice().expect("standard layout"),
-            &mut dx.spare_capacity_mut()[..len],
-            self.mask.as_slice_mut().expect("standard layout"),
-            |dout, dx, mask| {
-                for ((&d, o), &m) in dout.iter().zip(dx).zip(mask.iter()) {
-                    o.write(if m { 0.0 } else { d });
-                }
-            },
-        );
-        // SAFETY: as in forward, every element was written.
-        unsafe { dx.set_len(len) };
-        ArrayD::from_shape_vec(dout.raw_dim(), dx).expect("sizes match")
+    fn backward(&mut self, dout: &ArrayD<f64>) -> Result<ArrayD<f64>> {
+        let mask = self.mask.as_ref().ok_or_else(|| before_forward("Relu"))?;
+        expect_shape("Relu", "dout", mask.shape(), dout.shape())?;
+        Ok(zip_map(&dout.view(), &mask.view(), |d, off| {
+            if off {
+                0.0
+            } else {
+                d
+            }
+        })) // dout[mask] = 0
     }
 
-    fn params(&mut self) -> Vec<Param<'_>> {
-        Vec::new()
-    }
-
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "Relu"
     }
 }

@@ -6,6 +6,7 @@
 
 use ndarray::{Array1, Array2};
 
+use crate::error::{Error, Result};
 use crate::functions::{cross_entropy_error, softmax};
 
 /// Softmax and cross-entropy in one layer, so the backward pass is the simple y − t.
@@ -19,33 +20,40 @@ impl SoftmaxWithLoss {
     /// A new loss layer.
     ///
     /// ```
-    /// use dl_lessons::layers::SoftmaxWithLoss;
-    /// use dl_lessons::ndarray::array;
+    /// use dl_lessons::prelude::*;
     /// let mut last = SoftmaxWithLoss::new();
-    /// let loss = last.forward(&array![[0.0, 0.0]], &array![1]);
+    /// let loss = last.forward(&array![[0.0, 0.0]], &array![1])?;
     /// assert!((loss - (0.5f64 + 1e-7).ln().abs()).abs() < 1e-12);
-    /// assert_eq!(last.backward(), array![[0.5, -0.5]]);
+    /// assert_eq!(last.backward()?, array![[0.5, -0.5]]);
+    /// assert!(last.forward(&array![[0.0, 0.0]], &array![2]).is_err()); // no class 2
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
     pub fn new() -> SoftmaxWithLoss {
         SoftmaxWithLoss::default()
     }
 
     /// The mean cross-entropy loss of the scores `x` against the labels `t`.
-    #[track_caller]
-    pub fn forward(&mut self, x: &Array2<f64>, t: &Array1<usize>) -> f64 {
-        self.y = softmax(x);
+    pub fn forward(&mut self, x: &Array2<f64>, t: &Array1<usize>) -> Result<f64> {
+        let y = softmax(x);
+        let loss = cross_entropy_error(&y, t)?; // checks t against x's rows and classes
+        self.y = y;
         self.t = t.clone();
-        cross_entropy_error(&self.y, t)
+        Ok(loss)
     }
 
     /// dx = (y − onehot(t)) / N for the last forward pass.
-    pub fn backward(&mut self) -> Array2<f64> {
-        let n = self.t.len() as f64;
+    pub fn backward(&mut self) -> Result<Array2<f64>> {
+        if self.t.is_empty() {
+            return Err(Error::Geometry(
+                "SoftmaxWithLoss: backward was called before forward".into(),
+            ));
+        }
+        let batch_size = self.t.len() as f64;
         let mut dx = self.y.clone();
         for (i, &ti) in self.t.iter().enumerate() {
             dx[[i, ti]] -= 1.0;
         }
-        dx / n
+        Ok(dx / batch_size)
     }
 
     /// The softmax probabilities of the last forward pass.

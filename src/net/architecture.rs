@@ -9,11 +9,12 @@
 use ndarray::{Array1, Array4};
 
 use super::Sequential;
-use crate::conv::ConvGeometry;
 use crate::error::{at_least_one, unit_interval, Error, Result};
 use crate::functions::Activation;
+use crate::geometry::ConvGeometry;
 use crate::init::{rng, Init};
-use crate::layers::{Affine, Convolution, Dropout, Layer, Pooling, PoolingKind};
+use crate::layers::{activation_layer, Affine, Convolution, Dropout, Layer, Pooling, PoolingKind};
+use crate::limits::{check_memory, f64_bytes, product};
 
 /// One layer of an [`Architecture`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -240,6 +241,22 @@ impl Architecture {
     /// ```
     pub fn build(&self, seed: u64) -> Result<Sequential> {
         let summary = self.summary()?;
+        // weights, their gradients and an optimizer's two state arrays
+        let total = summary
+            .rows
+            .iter()
+            .try_fold(0usize, |sum, row| sum.checked_add(row.params));
+        check_memory(
+            || {
+                format!(
+                    "{} with {} parameters",
+                    self.name,
+                    total.map_or("too many".into(), |t| t.to_string())
+                )
+            },
+            total.and_then(|t| f64_bytes(&[t, t, t, t])),
+            "use fewer filters or units",
+        )?;
         let mut rng = rng(seed);
         let mut shape = self.input_shape.clone();
         let mut layers: Vec<Box<dyn Layer>> = Vec::with_capacity(self.layers.len());
@@ -271,9 +288,9 @@ impl Architecture {
                 LayerSpec::Affine { output_size } => {
                     let fan_in: usize = shape.iter().product();
                     let w = self.init.weights((fan_in, output_size), fan_in, &mut rng);
-                    Box::new(Affine::new(w, Array1::zeros(output_size)))
+                    Box::new(Affine::new(w, Array1::zeros(output_size))?)
                 }
-                LayerSpec::Activation(activation) => activation.layer(),
+                LayerSpec::Activation(activation) => activation_layer(activation),
                 LayerSpec::Dropout { ratio } => {
                     Box::new(Dropout::new(ratio, seed.wrapping_add(1 + index as u64))?)
                 }
@@ -282,7 +299,7 @@ impl Architecture {
             shape.clone_from(&row.output_shape);
         }
         // the layers check themselves too: the summary and the layers must agree
-        Sequential::checked(self.input_shape.clone(), layers, self.name.clone())
+        Sequential::new(self.input_shape.clone(), layers, self.name.clone())
     }
 }
 
@@ -306,8 +323,13 @@ fn propagate(spec: &LayerSpec, shape: &[usize]) -> Result<(Vec<usize>, usize, St
             at_least_one("filter_num", filter_num)?;
             let (c, h, w) = image("a convolution")?;
             let g = ConvGeometry::new((1, c, h, w), filter_size, filter_size, stride, pad)?;
-            let params = filter_num * c * filter_size * filter_size + filter_num;
-            Ok((vec![filter_num, g.out_h, g.out_w], params, g.formula()))
+            let params = product(&[filter_num, c, filter_size, filter_size])
+                .and_then(|p| p.checked_add(filter_num));
+            Ok((
+                vec![filter_num, g.out_h, g.out_w],
+                params.ok_or_else(too_many)?,
+                g.formula(),
+            ))
         }
         LayerSpec::Pooling { size, stride, .. } => {
             let (c, h, w) = image("pooling")?;
@@ -320,10 +342,12 @@ fn propagate(spec: &LayerSpec, shape: &[usize]) -> Result<(Vec<usize>, usize, St
         }
         LayerSpec::Affine { output_size } => {
             at_least_one("output_size", output_size)?;
-            let fan_in: usize = shape.iter().product();
+            let params = product(shape)
+                .and_then(|fan_in| fan_in.checked_mul(output_size))
+                .and_then(|p| p.checked_add(output_size));
             Ok((
                 vec![output_size],
-                fan_in * output_size + output_size,
+                params.ok_or_else(too_many)?,
                 String::new(),
             ))
         }
@@ -333,6 +357,11 @@ fn propagate(spec: &LayerSpec, shape: &[usize]) -> Result<(Vec<usize>, usize, St
             Ok((shape.to_vec(), 0, String::new()))
         }
     }
+}
+
+/// The error for a parameter count that overflows.
+fn too_many() -> Error {
+    Error::Geometry("the layer's parameter count overflows: use fewer filters or units".into())
 }
 
 /// `30x24x24` for a feature map, `100` for a vector.

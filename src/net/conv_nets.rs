@@ -276,49 +276,62 @@ fn image_shape(data: &Dataset) -> Result<&[usize]> {
     }
 }
 
-/// SimpleConvNet (2_6, DN37), sized for `data`'s images and classes.
-pub struct SimpleConvNet;
+/// One of the course's convolutional networks: a [`ConvNet`] under the course's name,
+/// built by `new(&data, config)` for the data's image shape and classes.
+macro_rules! course_conv_net {
+    ($(#[$doc:meta])* $name:ident, $config:ty) => {
+        $(#[$doc])*
+        pub struct $name(ConvNet);
 
-impl SimpleConvNet {
-    /// Builds the network for `data`; a geometry that does not fit is an error naming the
-    /// layer and the sizes.
+        impl $name {
+            /// Builds the network for `data`'s images and classes; a geometry that does not
+            /// fit is an error naming the layer and the sizes.
+            pub fn new(data: &Dataset, config: $config) -> Result<$name> {
+                let architecture = config.architecture(image_shape(data)?, data.classes());
+                Ok($name(ConvNet::build(architecture, config.seed)?))
+            }
+        }
+
+        impl Deref for $name {
+            type Target = ConvNet;
+            fn deref(&self) -> &ConvNet {
+                &self.0
+            }
+        }
+
+        impl DerefMut for $name {
+            fn deref_mut(&mut self) -> &mut ConvNet {
+                &mut self.0
+            }
+        }
+    };
+}
+
+course_conv_net!(
+    /// SimpleConvNet (2_6, DN37), sized for the data's images and classes.
     ///
     /// ```
     /// use dl_lessons::prelude::*;
-    /// let data = Dataset::digits(0).images(1, 8, 8).unwrap().upsampled(28).unwrap();
-    /// let net = SimpleConvNet::new(&data, SimpleConvNetConfig::default()).unwrap();
+    /// let data = Dataset::digits(0).images(1, 8, 8)?.upsampled(28)?;
+    /// let net = SimpleConvNet::new(&data, SimpleConvNetConfig::default())?;
     /// assert_eq!(net.summary().rows[2].output_shape, vec![30, 12, 12]); // 4320 values
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new(data: &Dataset, config: SimpleConvNetConfig) -> Result<ConvNet> {
-        let arch = config.architecture(image_shape(data)?, data.classes());
-        ConvNet::build(arch, config.seed)
-    }
-}
+    SimpleConvNet,
+    SimpleConvNetConfig
+);
 
-/// DoubleConvNet (2_7), sized for `data`'s images and classes.
-pub struct DoubleConvNet;
+course_conv_net!(
+    /// DoubleConvNet (2_7), sized for the data's images and classes.
+    DoubleConvNet,
+    DoubleConvNetConfig
+);
 
-impl DoubleConvNet {
-    /// Builds the network for `data` (see [`SimpleConvNet::new`]).
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new(data: &Dataset, config: DoubleConvNetConfig) -> Result<ConvNet> {
-        let arch = config.architecture(image_shape(data)?, data.classes());
-        ConvNet::build(arch, config.seed)
-    }
-}
-
-/// DeepConvNet (2_8), sized for `data`'s images and classes.
-pub struct DeepConvNet;
-
-impl DeepConvNet {
-    /// Builds the network for `data` (see [`SimpleConvNet::new`]).
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new(data: &Dataset, config: DeepConvNetConfig) -> Result<ConvNet> {
-        let arch = config.architecture(image_shape(data)?, data.classes());
-        ConvNet::build(arch, config.seed)
-    }
-}
+course_conv_net!(
+    /// DeepConvNet (2_8), sized for the data's images and classes.
+    DeepConvNet,
+    DeepConvNetConfig
+);
 
 /// LeNet as the lecture draws it: 32x32 → 6@28x28 → 6@14x14 → 16@10x10 → 16@5x5 → 120 →
 /// 84 → 10 (5x5 filters, 2x2 subsampling; ReLU and max pooling stand in for the

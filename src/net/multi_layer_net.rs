@@ -14,7 +14,8 @@ use crate::data::Dataset;
 use crate::error::{at_least_one, unit_interval, Error, Result};
 use crate::functions::Activation;
 use crate::init::{rng, Init};
-use crate::layers::{Affine, BatchNormalization, Dropout, Layer};
+use crate::layers::{activation_layer, Affine, BatchNormalization, Dropout, Layer};
+use crate::limits::{check_memory, f64_bytes};
 use crate::regularization::WeightDecay;
 
 /// How to build a [`MultiLayerNet`]; the defaults are the course's
@@ -85,16 +86,27 @@ impl MultiLayerNetConfig {
         label
     }
 
-    fn validate(&self) -> Result<()> {
-        for &size in &self.hidden_sizes {
-            if size == 0 {
-                return Err(Error::param(
-                    "hidden_sizes",
-                    format!("{:?}", self.hidden_sizes),
-                    "every hidden layer needs at least 1 unit",
-                ));
-            }
+    fn validate(&self, input_size: usize, output_size: usize) -> Result<()> {
+        if self.hidden_sizes.contains(&0) {
+            return Err(Error::param(
+                "hidden_sizes",
+                format!("{:?}", self.hidden_sizes),
+                "every hidden layer needs at least 1 unit",
+            ));
         }
+        // weights, their gradients and an optimizer's two state arrays
+        let sizes: Vec<usize> = std::iter::once(input_size)
+            .chain(self.hidden_sizes.iter().copied())
+            .chain(std::iter::once(output_size))
+            .collect();
+        let weights = sizes.windows(2).try_fold(0usize, |total, pair| {
+            pair[0].checked_mul(pair[1])?.checked_add(total)
+        });
+        check_memory(
+            || format!("MultiLayerNet with hidden_sizes = {:?}", self.hidden_sizes),
+            weights.and_then(|w| f64_bytes(&[w, w, w, w])),
+            "use fewer or smaller hidden layers",
+        )?;
         self.init.validate()?;
         self.weight_decay.validate()?;
         if let Some(ratio) = self.dropout_ratio {
@@ -131,24 +143,24 @@ impl MultiLayerNet {
         config: MultiLayerNetConfig,
     ) -> Result<MultiLayerNet> {
         at_least_one("input_size", input_size)?;
-        at_least_one("output_size", output_size)?;
-        config.validate()?;
+        at_least_one("output_size (classes)", output_size)?;
+        config.validate(input_size, output_size)?;
         let mut rng = rng(config.seed);
         let mut layers: Vec<Box<dyn Layer>> = Vec::new();
         let mut fan_in = input_size;
         for (i, &size) in config.hidden_sizes.iter().enumerate() {
             let w: Array2<f64> = config.init.weights((fan_in, size), fan_in, &mut rng);
             layers.push(Box::new(
-                Affine::new(w, Array1::zeros(size)).with_weight_decay(config.weight_decay),
+                Affine::new(w, Array1::zeros(size))?.with_weight_decay(config.weight_decay)?,
             ));
             if config.use_batchnorm {
                 layers.push(Box::new(BatchNormalization::new(
                     Array1::ones(size),
                     Array1::zeros(size),
                     0.9,
-                )));
+                )?));
             }
-            layers.push(config.activation.layer());
+            layers.push(activation_layer(config.activation));
             if let Some(ratio) = config.dropout_ratio {
                 let seed = config.seed.wrapping_add(1 + i as u64);
                 layers.push(Box::new(Dropout::new(ratio, seed)?));
@@ -157,10 +169,10 @@ impl MultiLayerNet {
         }
         let w: Array2<f64> = config.init.weights((fan_in, output_size), fan_in, &mut rng);
         layers.push(Box::new(
-            Affine::new(w, Array1::zeros(output_size)).with_weight_decay(config.weight_decay),
+            Affine::new(w, Array1::zeros(output_size))?.with_weight_decay(config.weight_decay)?,
         ));
         Ok(MultiLayerNet {
-            net: Sequential::new(vec![input_size], layers, config.label()),
+            net: Sequential::new(vec![input_size], layers, config.label())?,
             config,
         })
     }

@@ -24,9 +24,10 @@ impl AdaGrad {
     /// use dl_lessons::prelude::*;
     /// use dl_lessons::ndarray::array;
     /// let (mut w, g) = (array![1.0].into_dyn(), array![2.0].into_dyn());
-    /// AdaGrad::new(0.5).update(&mut [Param { name: "W", value: &mut w, grad: &g }]);
+    /// AdaGrad::new(0.5).update(&mut [Param::new("W", &mut w, &g)])?;
     /// // h = 4, step = 0.5·2 / (2 + 1e-7)
     /// assert!((w[0] - (1.0 - 1.0 / (2.0 + 1e-7))).abs() < 1e-15);
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
     pub fn new(lr: f64) -> AdaGrad {
         AdaGrad { lr, h: Vec::new() }
@@ -40,18 +41,19 @@ impl Default for AdaGrad {
 }
 
 impl Optimizer for AdaGrad {
-    fn update(&mut self, params: &mut [Param<'_>]) {
-        state_for(&mut self.h, params);
+    fn update(&mut self, params: &mut [Param<'_>]) -> Result<()> {
+        state_for(&mut self.h, params)?;
         let lr = self.lr;
         for (p, h) in params.iter_mut().zip(&mut self.h) {
-            Zip::from(&mut *p.value)
+            Zip::from(&mut p.value)
                 .and(h)
-                .and(p.grad)
+                .and(&p.grad)
                 .for_each(|w, h, &g| {
                     *h += g * g;
                     *w -= lr * g / (h.sqrt() + 1e-7);
                 });
         }
+        Ok(())
     }
 
     fn validate(&self) -> Result<()> {

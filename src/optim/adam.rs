@@ -5,12 +5,12 @@
 //! Course: `optimizer.Adam(learning_rate=0.001, beta1=0.9, beta2=0.999)`; PyTorch:
 //! `optim.Adam` (which adds ε to the bias-corrected √v̂ instead, a tiny difference).
 
-use ndarray::{ArrayD, Zip};
+use ndarray::ArrayD;
 
 use super::{state_for, Optimizer};
 use crate::error::{positive, unit_interval, Result};
+use crate::kernels::update3;
 use crate::layers::Param;
-use crate::parallel::update_chunks;
 
 /// Adaptive moment estimation.
 #[derive(Clone, Debug)]
@@ -33,9 +33,10 @@ impl Adam {
     /// use dl_lessons::prelude::*;
     /// use dl_lessons::ndarray::array;
     /// let (mut w, g) = (array![1.0].into_dyn(), array![0.5].into_dyn());
-    /// Adam::new(0.1, 0.9, 0.999).update(&mut [Param { name: "W", value: &mut w, grad: &g }]);
+    /// Adam::new(0.1, 0.9, 0.999).update(&mut [Param::new("W", &mut w, &g)])?;
     /// // t = 1: lr_t = 0.1·√0.001/0.1, m = 0.05, v = 0.00025: the first step is ≈ lr
     /// assert!((w[0] - 0.9).abs() < 1e-5);
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
     pub fn new(lr: f64, beta1: f64, beta2: f64) -> Adam {
         Adam {
@@ -56,40 +57,26 @@ impl Default for Adam {
 }
 
 impl Optimizer for Adam {
-    fn update(&mut self, params: &mut [Param<'_>]) {
-        state_for(&mut self.m, params);
-        state_for(&mut self.v, params);
+    fn update(&mut self, params: &mut [Param<'_>]) -> Result<()> {
+        state_for(&mut self.m, params)?;
+        state_for(&mut self.v, params)?;
         self.iter += 1;
         let (b1, b2) = (self.beta1, self.beta2);
         let lr_t = self.lr * (1.0 - b2.powi(self.iter)).sqrt() / (1.0 - b1.powi(self.iter));
-        let step = |w: &mut f64, m: &mut f64, v: &mut f64, g: f64| {
-            *m += (1.0 - b1) * (g - *m);
-            *v += (1.0 - b2) * (g * g - *v);
-            *w -= lr_t * *m / (v.sqrt() + 1e-7);
-        };
         for ((p, m), v) in params.iter_mut().zip(&mut self.m).zip(&mut self.v) {
-            let grad = p.grad;
-            let slices = (
-                p.value.as_slice_mut(),
-                m.as_slice_mut(),
-                v.as_slice_mut(),
-                grad.as_slice(),
+            update3(
+                &mut p.value,
+                &mut m.view_mut(),
+                &mut v.view_mut(),
+                &p.grad,
+                |w, m, v, g| {
+                    *m += (1.0 - b1) * (g - *m);
+                    *v += (1.0 - b2) * (g * g - *v);
+                    *w -= lr_t * *m / (v.sqrt() + 1e-7);
+                },
             );
-            if let (Some(w), Some(m), Some(v), Some(g)) = slices {
-                // contiguous (always, for the crate's layers): on every core for large W
-                update_chunks(w, m, v, g, |w, m, v, g| {
-                    for (((w, m), v), &g) in w.iter_mut().zip(m).zip(v).zip(g) {
-                        step(w, m, v, g);
-                    }
-                });
-            } else {
-                Zip::from(&mut *p.value)
-                    .and(m)
-                    .and(v)
-                    .and(grad)
-                    .for_each(|w, m, v, &g| step(w, m, v, g));
-            }
         }
+        Ok(())
     }
 
     fn validate(&self) -> Result<()> {

@@ -16,9 +16,7 @@ mod trajectory;
 
 pub use adagrad::AdaGrad;
 pub use adam::Adam;
-pub use compare::{
-    book_optimizers, compare_optimizers, course_optimizers, learning_rate_sweep, trajectories,
-};
+pub use compare::{book_optimizers, course_optimizers, trajectories};
 pub use momentum::Momentum;
 pub use nesterov::Nesterov;
 pub use rmsprop::RmsProp;
@@ -27,24 +25,72 @@ pub use trajectory::{trajectory, valley, Trajectory};
 
 use ndarray::ArrayD;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::layers::Param;
 
-/// One update rule. `Send`, so runs can be compared on both cores.
+/// One update rule: the course's `update(params, grads)`.
+///
+/// Writing one takes `update`; `validate` (hyperparameter checks) and `label` (the name in
+/// legends) have defaults. The course's SGD, written in a cell:
+///
+/// ```
+/// use dl_lessons::prelude::*;
+///
+/// struct MySgd {
+///     lr: f64,
+/// }
+///
+/// impl Optimizer for MySgd {
+///     fn update(&mut self, params: &mut [Param]) -> Result<()> {
+///         for p in params.iter_mut() {
+///             p.value.scaled_add(-self.lr, &p.grad); // params[key] -= lr * grads[key]
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let path = trajectory(&mut MySgd { lr: 0.95 }, (-7.0, 2.0), 3)?;
+/// assert_eq!(path, trajectory(&mut Sgd::new(0.95), (-7.0, 2.0), 3)?);
+/// assert_eq!(MySgd { lr: 0.1 }.label(), "MySgd");
+/// # Ok::<(), dl_lessons::Error>(())
+/// ```
 pub trait Optimizer: Send {
     /// Updates every parameter from its gradient.
-    fn update(&mut self, params: &mut [Param<'_>]);
+    fn update(&mut self, params: &mut [Param<'_>]) -> Result<()>;
 
     /// Checks the hyperparameters: an `Err` names the bad one, its value and the rule.
-    fn validate(&self) -> Result<()>;
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
 
-    /// The name with its hyperparameters, e.g. `Momentum(lr=0.01, momentum=0.9)`.
-    fn label(&self) -> String;
+    /// The name with its hyperparameters, e.g. `Momentum(lr=0.01, momentum=0.9)`; by
+    /// default the name of the struct.
+    fn label(&self) -> String {
+        let full = std::any::type_name::<Self>();
+        let base = full.split('<').next().unwrap_or(full);
+        base.rsplit("::").next().unwrap_or(base).to_string()
+    }
+}
+
+/// An error unless the gradient has its parameter's shape.
+pub(crate) fn expect_grad(p: &Param<'_>) -> Result<()> {
+    if p.grad.shape() == p.value.shape() {
+        Ok(())
+    } else {
+        Err(Error::Geometry(format!(
+            "the gradient of {} has shape {:?} but the parameter {:?}",
+            p.name,
+            p.grad.shape(),
+            p.value.shape()
+        )))
+    }
 }
 
 /// Per-parameter state arrays, created at zero the first time (or when the parameters
-/// change), as the course's `if self.v is None` does.
-pub(crate) fn state_for(state: &mut Vec<ArrayD<f64>>, params: &[Param<'_>]) {
+/// change), as the course's `if self.v is None` does; an error if a gradient's shape is
+/// not its parameter's.
+pub(crate) fn state_for(state: &mut Vec<ArrayD<f64>>, params: &[Param<'_>]) -> Result<()> {
+    params.iter().try_for_each(expect_grad)?;
     let matches = state.len() == params.len()
         && state
             .iter()
@@ -56,4 +102,5 @@ pub(crate) fn state_for(state: &mut Vec<ArrayD<f64>>, params: &[Param<'_>]) {
             .map(|p| ArrayD::zeros(p.value.raw_dim()))
             .collect();
     }
+    Ok(())
 }

@@ -26,9 +26,10 @@ impl Momentum {
     /// use dl_lessons::ndarray::array;
     /// let (mut w, g) = (array![1.0].into_dyn(), array![1.0].into_dyn());
     /// let mut opt = Momentum::new(0.1, 0.9);
-    /// opt.update(&mut [Param { name: "W", value: &mut w, grad: &g }]); // v = -0.1
-    /// opt.update(&mut [Param { name: "W", value: &mut w, grad: &g }]); // v = -0.19
+    /// opt.update(&mut [Param::new("W", &mut w, &g)])?; // v = -0.1
+    /// opt.update(&mut [Param::new("W", &mut w, &g)])?; // v = -0.19
     /// assert!((w[0] - 0.71).abs() < 1e-12);
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
     pub fn new(lr: f64, momentum: f64) -> Momentum {
         Momentum {
@@ -46,18 +47,19 @@ impl Default for Momentum {
 }
 
 impl Optimizer for Momentum {
-    fn update(&mut self, params: &mut [Param<'_>]) {
-        state_for(&mut self.v, params);
+    fn update(&mut self, params: &mut [Param<'_>]) -> Result<()> {
+        state_for(&mut self.v, params)?;
         let (lr, m) = (self.lr, self.momentum);
         for (p, v) in params.iter_mut().zip(&mut self.v) {
-            Zip::from(&mut *p.value)
+            Zip::from(&mut p.value)
                 .and(v)
-                .and(p.grad)
+                .and(&p.grad)
                 .for_each(|w, v, &g| {
                     *v = m * *v - lr * g;
                     *w += *v;
                 });
         }
+        Ok(())
     }
 
     fn validate(&self) -> Result<()> {

@@ -30,9 +30,10 @@ impl Nesterov {
     /// use dl_lessons::prelude::*;
     /// use dl_lessons::ndarray::array;
     /// let (mut w, g) = (array![1.0].into_dyn(), array![1.0].into_dyn());
-    /// Nesterov::new(0.1, 0.9).update(&mut [Param { name: "W", value: &mut w, grad: &g }]);
+    /// Nesterov::new(0.1, 0.9).update(&mut [Param::new("W", &mut w, &g)])?;
     /// // v = -0.1; W = 1 + 0.81·(-0.1) - 1.9·0.1 = 0.729
     /// assert!((w[0] - 0.729).abs() < 1e-12);
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
     pub fn new(lr: f64, momentum: f64) -> Nesterov {
         Nesterov {
@@ -50,19 +51,20 @@ impl Default for Nesterov {
 }
 
 impl Optimizer for Nesterov {
-    fn update(&mut self, params: &mut [Param<'_>]) {
-        state_for(&mut self.v, params);
+    fn update(&mut self, params: &mut [Param<'_>]) -> Result<()> {
+        state_for(&mut self.v, params)?;
         let (lr, m) = (self.lr, self.momentum);
         for (p, v) in params.iter_mut().zip(&mut self.v) {
-            Zip::from(&mut *p.value)
+            Zip::from(&mut p.value)
                 .and(v)
-                .and(p.grad)
+                .and(&p.grad)
                 .for_each(|w, v, &g| {
                     *v = m * *v - lr * g;
                     *w += m * m * *v;
                     *w -= (1.0 + m) * lr * g;
                 });
         }
+        Ok(())
     }
 
     fn validate(&self) -> Result<()> {

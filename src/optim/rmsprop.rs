@@ -26,9 +26,10 @@ impl RmsProp {
     /// use dl_lessons::prelude::*;
     /// use dl_lessons::ndarray::array;
     /// let (mut w, g) = (array![1.0].into_dyn(), array![1.0].into_dyn());
-    /// RmsProp::new(0.01, 0.99).update(&mut [Param { name: "W", value: &mut w, grad: &g }]);
+    /// RmsProp::new(0.01, 0.99).update(&mut [Param::new("W", &mut w, &g)])?;
     /// // h = 0.01, step = 0.01·1 / (0.1 + 1e-7)
     /// assert!((w[0] - (1.0 - 0.01 / (0.1 + 1e-7))).abs() < 1e-15);
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
     pub fn new(lr: f64, decay_rate: f64) -> RmsProp {
         RmsProp {
@@ -46,18 +47,19 @@ impl Default for RmsProp {
 }
 
 impl Optimizer for RmsProp {
-    fn update(&mut self, params: &mut [Param<'_>]) {
-        state_for(&mut self.h, params);
+    fn update(&mut self, params: &mut [Param<'_>]) -> Result<()> {
+        state_for(&mut self.h, params)?;
         let (lr, rho) = (self.lr, self.decay_rate);
         for (p, h) in params.iter_mut().zip(&mut self.h) {
-            Zip::from(&mut *p.value)
+            Zip::from(&mut p.value)
                 .and(h)
-                .and(p.grad)
+                .and(&p.grad)
                 .for_each(|w, h, &g| {
                     *h = rho * *h + (1.0 - rho) * g * g;
                     *w -= lr * g / (h.sqrt() + 1e-7);
                 });
         }
+        Ok(())
     }
 
     fn validate(&self) -> Result<()> {

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent: W ← W − lr·∂L/∂W.
 //! Course: `optimizer.SGD(learning_rate=0.01)`; PyTorch: `optim.SGD(lr)`.
 
-use super::Optimizer;
+use super::{expect_grad, Optimizer};
 use crate::error::{positive, Result};
 use crate::layers::Param;
 
@@ -19,8 +19,9 @@ impl Sgd {
     /// use dl_lessons::prelude::*;
     /// use dl_lessons::ndarray::array;
     /// let (mut w, g) = (array![1.0, 2.0].into_dyn(), array![0.5, -1.0].into_dyn());
-    /// Sgd::new(0.1).update(&mut [Param { name: "W", value: &mut w, grad: &g }]);
+    /// Sgd::new(0.1).update(&mut [Param::new("W", &mut w, &g)])?;
     /// assert_eq!(w, array![0.95, 2.1].into_dyn());
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
     pub fn new(lr: f64) -> Sgd {
         Sgd { lr }
@@ -34,10 +35,12 @@ impl Default for Sgd {
 }
 
 impl Optimizer for Sgd {
-    fn update(&mut self, params: &mut [Param<'_>]) {
+    fn update(&mut self, params: &mut [Param<'_>]) -> Result<()> {
         for p in params {
-            p.value.scaled_add(-self.lr, p.grad);
+            expect_grad(p)?;
+            p.value.scaled_add(-self.lr, &p.grad); // params[key] -= lr * grads[key]
         }
+        Ok(())
     }
 
     fn validate(&self) -> Result<()> {

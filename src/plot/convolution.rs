@@ -5,9 +5,10 @@ use ndarray::{Array2, Array4};
 
 use super::figure::Figure;
 use super::svg::{grid, short, text_width, window_fill, window_stroke, Svg};
-use crate::conv::{col2im, im2col, im2col_without_transpose, zero_pad, ConvGeometry};
+use crate::conv::{col2im, im2col, im2col_without_transpose, zero_pad};
 use crate::display::Table;
 use crate::error::{Error, Result};
+use crate::geometry::ConvGeometry;
 
 const PAD_FILL: &str = "#eeeeee";
 const UNREACHED_FILL: &str = "#f4cccc";
@@ -265,7 +266,7 @@ pub fn im2col_diagram(
     check_drawable(&g)?;
     let col = im2col(x, filter_h, filter_w, stride, pad)?;
     let scrambled = im2col_without_transpose(x, filter_h, filter_w, stride, pad)?;
-    let padded = zero_pad(x, pad);
+    let padded = zero_pad(x, pad)?;
     let (hp, wp) = (h + 2 * pad, w + 2 * pad);
     let cell = 24.0;
     let (x0, y0) = (20.0, 70.0);
@@ -529,7 +530,7 @@ pub fn im2col_animation(
     let per_sample = g.out_h * g.out_w;
     check_drawable(&g)?;
     let col = im2col(x, filter_h, filter_w, stride, pad)?;
-    let padded = zero_pad(x, pad);
+    let padded = zero_pad(x, pad)?;
     let (_, _, h, w) = x.dim();
     let (hp, wp) = (h + 2 * pad, w + 2 * pad);
     let cell = 26.0;
@@ -608,7 +609,7 @@ pub fn convolution_diagram(
     use crate::layers::{Convolution, Layer, Mode};
     let mut conv = Convolution::new(w.clone(), b.clone(), stride, pad)?;
     let g = conv.geometry(x.dim())?;
-    let out = conv.forward(&x.clone().into_dyn(), Mode::Eval);
+    let out = conv.forward(&x.clone().into_dyn(), Mode::Eval)?;
     let (_, c, h, wd) = x.dim();
     let (filter_num, _, fh, fw) = w.dim();
     let cell = 24.0;

@@ -200,7 +200,7 @@ pub fn feature_maps(net: &mut Sequential, image: &ArrayD<f64>, maps: usize) -> R
         )));
     }
     let batch = image.clone().insert_axis(Axis(0));
-    let outputs = net.layer_outputs(&batch);
+    let outputs = net.layer_outputs(&batch)?;
     let names: Vec<&str> = net.layers().iter().map(|l| l.name()).collect();
     let rows: Vec<(String, ArrayD<f64>)> = names
         .iter()
@@ -281,7 +281,7 @@ pub fn misclassified(net: &mut Sequential, data: &Dataset, count: usize) -> Resu
         )));
     }
     let wrong: Vec<(usize, usize, usize)> = net
-        .predictions(&data.x_test)
+        .predictions(&data.x_test)?
         .into_iter()
         .zip(&data.t_test)
         .enumerate()

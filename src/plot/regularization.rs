@@ -29,16 +29,19 @@ pub fn overfitting_curves(history: &History) -> Figure {
         .push(Series::new("training set", train.clone(), color(0)));
     let mut text = history.summary();
     // The gap needs the test accuracy (not measured when `measure_test` was off).
-    if let (Some(&last), false) = (history.eval_iterations.last(), test.is_empty()) {
+    let finals = (
+        history.final_train_accuracy(),
+        history.final_test_accuracy(),
+    );
+    if let (Some(&last), (Some(final_train), Some(final_test))) =
+        (history.eval_iterations.last(), finals)
+    {
         let mut band = train;
         band.extend(test.iter().rev());
         chart.bands.push((band, color(3)));
-        let gap = history.final_train_accuracy() - history.final_test_accuracy();
+        let gap = final_train - final_test;
         chart.notes.push(Note {
-            at: (
-                0.7 * last as f64,
-                (history.final_test_accuracy() - 0.12).max(0.05),
-            ),
+            at: (0.7 * last as f64, (final_test - 0.12).max(0.05)),
             text: format!("final gap train − test = {gap:.3}"),
             color: color(3),
         });

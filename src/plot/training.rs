@@ -18,10 +18,10 @@ fn points(iterations: &[usize], values: &[f64]) -> Vec<(f64, f64)> {
 }
 
 fn divergence_note(history: &History, chart: &mut LineChart) {
-    if let Some(d) = history.diverged {
+    if let Some(d) = &history.diverged {
         chart.notes.push(Note {
             at: (d.iteration as f64, 0.05),
-            text: format!("loss = {} at iteration {}: stopped", d.loss, d.iteration),
+            text: format!("stopped at iteration {}: {}", d.iteration, d.reason),
             color: color(3),
         });
     }
@@ -259,8 +259,8 @@ pub fn batch_norm_grid(runs: &[BatchNormRun]) -> Result<Figure> {
             format!(
                 "W {:.3e}: without BN {:.3}, with BN {:.3}",
                 r.scale,
-                r.without.final_train_accuracy(),
-                r.with.final_train_accuracy()
+                r.without.final_train_accuracy().unwrap_or(f64::NAN),
+                r.with.final_train_accuracy().unwrap_or(f64::NAN)
             )
         })
         .collect::<Vec<_>>()

@@ -1,4 +1,9 @@
 //! The output-size formula OH = (H + 2P − FH) / S + 1, in one place.
+//!
+//! Every size that depends on a filter, a stride or padding comes from here: im2col,
+//! col2im, the Convolution and Pooling layers, the networks' summaries and the diagrams,
+//! so they always agree. All arithmetic is checked: sizes that overflow are an error,
+//! never a wrapped number.
 
 use crate::error::{at_least_one, Error, Result};
 
@@ -6,11 +11,12 @@ use crate::error::{at_least_one, Error, Result};
 /// rounded down when the windows do not fit exactly (as the course's `//` and PyTorch do).
 ///
 /// ```
-/// use dl_lessons::conv::output_size;
+/// use dl_lessons::geometry::output_size;
 /// assert_eq!(output_size(6, 2, 1, 1).unwrap(), 7); // P100: 6x6 input, 2x2 filter, S 1, P 1
 /// assert_eq!(output_size(5, 3, 2, 1).unwrap(), 3);
 /// assert_eq!(output_size(4, 3, 2, 0).unwrap(), 1); // (4 − 3) / 2 + 1, rounded down
 /// assert!(output_size(4, 6, 1, 0).is_err());
+/// assert!(output_size(5, 3, 1, 1 << 63).is_err()); // 5 + 2·2^63 overflows
 /// ```
 pub fn output_size(
     input_size: usize,
@@ -18,17 +24,30 @@ pub fn output_size(
     stride: usize,
     pad: usize,
 ) -> Result<usize> {
-    at_least_one("filter size", filter_size)?;
+    at_least_one("filter_size", filter_size)?;
     at_least_one("stride", stride)?;
-    let padded = input_size + 2 * pad;
+    let padded = padded_size(input_size, pad)?;
     if filter_size > padded {
+        let pad_needed = (filter_size - input_size.min(filter_size)).div_ceil(2);
         return Err(Error::Geometry(format!(
             "filter {filter_size} does not fit the padded input {padded} ({input_size} + 2·pad {pad}): \
-             choose filter <= {padded} or pad >= {}",
-            (filter_size - input_size).div_ceil(2)
+             choose filter <= {padded} or pad >= {pad_needed}"
         )));
     }
     Ok((padded - filter_size) / stride + 1)
+}
+
+/// H + 2P, or an error naming `pad` when it overflows.
+fn padded_size(input_size: usize, pad: usize) -> Result<usize> {
+    pad.checked_mul(2)
+        .and_then(|p| p.checked_add(input_size))
+        .ok_or_else(|| {
+            Error::param(
+                "pad",
+                pad,
+                format!("{input_size} + 2·pad overflows: choose a smaller pad"),
+            )
+        })
 }
 
 /// The geometry of sliding a `filter_h` × `filter_w` window over (N, C, H, W) input.
@@ -54,7 +73,7 @@ impl ConvGeometry {
     /// Checks the sizes and computes OH and OW; an error names the numbers that do not fit.
     ///
     /// ```
-    /// use dl_lessons::conv::ConvGeometry;
+    /// use dl_lessons::geometry::ConvGeometry;
     /// let g = ConvGeometry::new((1, 1, 4, 4), 3, 3, 2, 0).unwrap();
     /// assert_eq!((g.out_h, g.out_w), (1, 1));
     /// assert_eq!(g.unreached(), (vec![3], vec![3])); // the last row and column are never read
@@ -82,7 +101,7 @@ impl ConvGeometry {
         })
     }
 
-    /// Rows (C·FH·FW) of one im2col row: the values one window sees.
+    /// Values one window sees, C·FH·FW: the columns of im2col.
     pub fn patch_len(&self) -> usize {
         self.input_shape.1 * self.filter_h * self.filter_w
     }
@@ -103,16 +122,31 @@ impl ConvGeometry {
         )
     }
 
+    /// The output shape of a convolution with `filter_num` filters: (N, FN, OH, OW).
+    pub fn output_shape(&self, filter_num: usize) -> (usize, usize, usize, usize) {
+        (self.input_shape.0, filter_num, self.out_h, self.out_w)
+    }
+
+    /// Elements of im2col's result, of the padded input and of the output with
+    /// `filter_num` channels, in that order; `None` if a count overflows. What a caller
+    /// checks against the memory limit before allocating.
+    pub fn element_counts(&self, filter_num: usize) -> Option<[usize; 3]> {
+        let (n, c, _, _) = self.input_shape;
+        let (hp, wp) = self.padded_size();
+        let col =
+            crate::limits::product(&[n, self.out_h, self.out_w, c, self.filter_h, self.filter_w])?;
+        let padded = crate::limits::product(&[n, c, hp, wp])?;
+        let out = crate::limits::product(&[n, filter_num, self.out_h, self.out_w])?;
+        Some([col, padded, out])
+    }
+
     /// Padded rows and columns (indices into the padded image) that no window covers,
     /// because the windows do not fit exactly and the remainder is dropped.
     pub fn unreached(&self) -> (Vec<usize>, Vec<usize>) {
-        let (_, _, h, w) = self.input_shape;
+        let (hp, wp) = self.padded_size();
         let last_row = (self.out_h - 1) * self.stride + self.filter_h;
         let last_col = (self.out_w - 1) * self.stride + self.filter_w;
-        (
-            (last_row..h + 2 * self.pad).collect(),
-            (last_col..w + 2 * self.pad).collect(),
-        )
+        ((last_row..hp).collect(), (last_col..wp).collect())
     }
 
     /// OH = (H + 2P − FH) / S + 1 with the numbers filled in.
@@ -133,6 +167,38 @@ impl ConvGeometry {
 fn name_axis(error: Error, axis: &str, filter: &str) -> Error {
     match error {
         Error::Geometry(message) => Error::Geometry(format!("{filter} ({axis}): {message}")),
+        Error::InvalidParameter { name, value, rule } if name == "filter_size" => {
+            Error::InvalidParameter {
+                name: filter.to_string(),
+                value,
+                rule,
+            }
+        }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_that_overflow_are_errors_naming_pad() {
+        let e = output_size(5, 3, 1, usize::MAX / 2 + 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("pad = "), "{e}");
+        let e = ConvGeometry::new((1, 1, 4, 4), 0, 3, 1, 0)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "filter_h = 0: must be at least 1");
+        let g = ConvGeometry::new((usize::MAX, 2, 4, 4), 3, 3, 1, 0).unwrap();
+        assert_eq!(g.element_counts(1), None);
+    }
+
+    #[test]
+    fn a_filter_larger_than_the_input_says_what_to_change() {
+        let e = output_size(4, 7, 1, 0).unwrap_err().to_string();
+        assert_eq!(e, "filter 7 does not fit the padded input 4 (4 + 2·pad 0): choose filter <= 4 or pad >= 2");
     }
 }

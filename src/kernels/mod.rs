@@ -1,0 +1,17 @@
+//! The fast primitives everything else is built on, and the only code with threads or
+//! `unsafe`: the matrix product, the window gather and scatter of im2col and col2im,
+//! element-wise passes, and how work is split across the cores.
+//!
+//! Each is a plain function with the semantics of its slow, obvious definition (ndarray's
+//! methods, a triple loop, a loop over windows), which the tests compare it with.
+
+mod elementwise;
+mod layout;
+mod matmul;
+pub(crate) mod memory;
+pub(crate) mod parallel;
+pub(crate) mod windows;
+
+pub use elementwise::{map, map_unzip, update3, zip_map};
+pub use layout::standard_layout;
+pub use matmul::{affine, backend, matmul};

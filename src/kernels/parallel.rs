@@ -1,0 +1,279 @@
+//! Splitting work across the machine's cores with scoped threads (no pool, no extra
+//! dependency). Work started on a worker thread runs serially inside it, so a primitive
+//! called from a training that already has its own core never starts more threads than
+//! there are cores.
+
+use std::cell::Cell;
+use std::mem::MaybeUninit;
+use std::ops::Range;
+use std::sync::{Mutex, OnceLock};
+
+/// The number of worker threads: the machine's cores.
+pub(crate) fn workers() -> usize {
+    static WORKERS: OnceLock<usize> = OnceLock::new();
+    *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+thread_local! {
+    static IN_WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// How many parts work worth `cost` (roughly nanoseconds) should be cut into: one below
+/// about 50 µs of work (starting a thread costs some microseconds), one inside a worker,
+/// otherwise one per core.
+pub(crate) fn parts_for(cost: usize) -> usize {
+    const MIN_PARALLEL_COST: usize = 50_000;
+    if cost < MIN_PARALLEL_COST || IN_WORKER.with(Cell::get) {
+        1
+    } else {
+        workers()
+    }
+}
+
+/// Runs `f` with this thread marked as a worker.
+fn as_worker<T>(f: impl FnOnce() -> T) -> T {
+    let outer = IN_WORKER.with(|w| w.replace(true));
+    let result = f();
+    IN_WORKER.with(|w| w.set(outer));
+    result
+}
+
+/// A piece of work for [`run_all`].
+pub(crate) type Task<'a, T> = Box<dyn FnOnce() -> T + Send + 'a>;
+
+/// Runs every task, one on the calling thread and the others on threads of their own,
+/// and returns their results in order; a panic in a task is raised again here.
+pub(crate) fn run_all<T: Send>(tasks: Vec<Task<'_, T>>) -> Vec<T> {
+    if tasks.len() <= 1 {
+        return tasks.into_iter().map(|task| task()).collect();
+    }
+    std::thread::scope(|scope| {
+        let mut tasks = tasks.into_iter();
+        let first = tasks.next().expect("at least two tasks");
+        let handles: Vec<_> = tasks
+            .map(|task| scope.spawn(move || as_worker(task)))
+            .collect();
+        let mut results = vec![as_worker(first)];
+        results.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
+        results
+    })
+}
+
+/// Cuts `0..len` into `parts` ranges of nearly equal length, each a multiple of `step`
+/// except the last.
+pub(crate) fn ranges(len: usize, parts: usize, step: usize) -> Vec<Range<usize>> {
+    let steps = len.div_ceil(step.max(1));
+    let parts = parts.clamp(1, steps.max(1));
+    let per_part = steps.div_ceil(parts) * step.max(1);
+    (0..parts)
+        .map(|p| (p * per_part).min(len)..((p + 1) * per_part).min(len))
+        .filter(|r| !r.is_empty() || len == 0)
+        .take(parts)
+        .collect()
+}
+
+/// Cuts `out`, which holds items of `item_len` values, into one block of whole items per
+/// part and runs `f(items, block)` on each in parallel; returns the results in item order.
+/// `cost_per_item` (about nanoseconds) decides how many parts pay for their threads.
+pub(crate) fn for_each_block<E: Send, T: Send>(
+    out: &mut [E],
+    item_len: usize,
+    cost_per_item: usize,
+    f: impl Fn(Range<usize>, &mut [E]) -> T + Sync,
+) -> Vec<T> {
+    let items = out.len().checked_div(item_len).unwrap_or(0);
+    let parts = parts_for(items.saturating_mul(cost_per_item));
+    let f = &f;
+    let mut rest = out;
+    let tasks: Vec<Task<'_, T>> = ranges(items, parts, 1)
+        .into_iter()
+        .map(|range| {
+            let (block, tail) = std::mem::take(&mut rest).split_at_mut(range.len() * item_len);
+            rest = tail;
+            Box::new(move || f(range, block)) as Task<'_, T>
+        })
+        .collect();
+    run_all(tasks)
+}
+
+/// A vector of `items · item_len` values written by `fill(items, block)` on blocks of
+/// whole items, in parallel as [`for_each_block`] splits them, without zeroing it first
+/// (a fresh 10 MB array costs half a millisecond to zero); also the blocks' results.
+///
+/// # Safety
+/// `fill` must write every element of every block it is given.
+pub(crate) unsafe fn fill_uninit<U: Send, T: Send>(
+    items: usize,
+    item_len: usize,
+    cost_per_item: usize,
+    fill: impl Fn(Range<usize>, &mut [MaybeUninit<U>]) -> T + Sync,
+) -> (Vec<U>, Vec<T>) {
+    super::memory::keep_freed_memory();
+    let len = items
+        .checked_mul(item_len)
+        .expect("sizes were checked against the memory limit");
+    let mut out = Vec::with_capacity(len);
+    let results = if item_len == 0 {
+        vec![fill(0..items, &mut [])]
+    } else {
+        for_each_block(
+            &mut out.spare_capacity_mut()[..len],
+            item_len,
+            cost_per_item,
+            fill,
+        )
+    };
+    // SAFETY: for_each_block handed each of the `len` slots to `fill` exactly once, and the
+    // caller guarantees that `fill` wrote every slot it was given.
+    unsafe { out.set_len(len) };
+    (out, results)
+}
+
+/// Two vectors of `len` values each, written by `fill(range, first, second)` on matching
+/// blocks in parallel, without zeroing them first.
+///
+/// # Safety
+/// `fill` must write every element of both blocks it is given.
+pub(crate) unsafe fn fill_uninit_pair<U: Send, V: Send>(
+    len: usize,
+    cost_per_item: usize,
+    fill: impl Fn(Range<usize>, &mut [MaybeUninit<U>], &mut [MaybeUninit<V>]) + Sync,
+) -> (Vec<U>, Vec<V>) {
+    super::memory::keep_freed_memory();
+    let (mut us, mut vs) = (Vec::with_capacity(len), Vec::with_capacity(len));
+    {
+        let (mut u_rest, mut v_rest) = (
+            &mut us.spare_capacity_mut()[..len],
+            &mut vs.spare_capacity_mut()[..len],
+        );
+        let fill = &fill;
+        let mut tasks: Vec<Task<'_, ()>> = Vec::new();
+        for range in ranges(len, parts_for(len.saturating_mul(cost_per_item)), 1) {
+            let (u, u_tail) = std::mem::take(&mut u_rest).split_at_mut(range.len());
+            let (v, v_tail) = std::mem::take(&mut v_rest).split_at_mut(range.len());
+            (u_rest, v_rest) = (u_tail, v_tail);
+            tasks.push(Box::new(move || fill(range, u, v)));
+        }
+        run_all(tasks);
+    }
+    // SAFETY: the ranges cover 0..len once, and the caller guarantees that `fill` wrote
+    // every element of both blocks.
+    unsafe {
+        us.set_len(len);
+        vs.set_len(len);
+    }
+    (us, vs)
+}
+
+/// Runs `f` on every job, on every core: each worker takes the next job when it finishes
+/// one, so long and short jobs even out (put the long ones first). Returns the results in
+/// job order; a panic in `f` is raised again on the calling thread.
+pub(crate) fn map_jobs<J: Send, T: Send>(jobs: Vec<J>, f: impl Fn(J) -> T + Sync) -> Vec<T> {
+    let threads = if IN_WORKER.with(Cell::get) {
+        1
+    } else {
+        workers().min(jobs.len())
+    };
+    if threads <= 1 {
+        return jobs.into_iter().map(f).collect();
+    }
+    let queue = Mutex::new(jobs.into_iter().enumerate());
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            match next {
+                Some((i, job)) => done.push((i, f(job))),
+                None => return done,
+            }
+        }
+    };
+    let tasks: Vec<Task<'_, Vec<(usize, T)>>> =
+        (0..threads).map(|_| Box::new(work) as Box<_>).collect();
+    let mut results: Vec<(usize, T)> = run_all(tasks).into_iter().flatten().collect();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_everything_once_in_steps() {
+        for (len, parts, step) in [
+            (0, 2, 1),
+            (1, 2, 1),
+            (7, 2, 1),
+            (100, 3, 8),
+            (17, 4, 8),
+            (5, 8, 1),
+        ] {
+            let rs = ranges(len, parts, step);
+            assert!(rs.len() <= parts.max(1));
+            let all: Vec<usize> = rs.iter().cloned().flatten().collect();
+            assert_eq!(all, (0..len).collect::<Vec<_>>(), "{len} {parts} {step}");
+            for r in rs.iter().take(rs.len().saturating_sub(1)) {
+                assert_eq!(r.len() % step, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn every_item_is_visited_once_in_order() {
+        for (items, cost) in [
+            (0, 1),
+            (1, usize::MAX / 8),
+            (7, 1),
+            (7, 10_000_000),
+            (100, 1_000_000),
+        ] {
+            let mut out = vec![0.0; items * 3];
+            let visited = for_each_block(&mut out, 3, cost, |range, block| {
+                assert_eq!(block.len(), range.len() * 3);
+                for (k, v) in block.iter_mut().enumerate() {
+                    *v = (range.start * 3 + k) as f64;
+                }
+                range
+            });
+            assert_eq!(out, (0..items * 3).map(|v| v as f64).collect::<Vec<_>>());
+            let visited: Vec<usize> = visited.into_iter().flatten().collect();
+            assert_eq!(visited, (0..items).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn every_job_runs_once_and_results_keep_job_order() {
+        for n in [0, 1, 2, 7, 40] {
+            let calls = std::sync::atomic::AtomicUsize::new(0);
+            let jobs: Vec<u64> = (0..n).map(|i| (n - i) as u64).collect();
+            let results = map_jobs(jobs.clone(), |j| {
+                calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(std::time::Duration::from_micros(j * 50));
+                j * 10
+            });
+            assert_eq!(results, jobs.iter().map(|j| j * 10).collect::<Vec<_>>());
+            assert_eq!(calls.into_inner(), n);
+        }
+    }
+
+    #[test]
+    fn work_inside_a_worker_stays_on_its_thread() {
+        let inner_parts = map_jobs(vec![0, 1], |_| parts_for(usize::MAX));
+        assert_eq!(inner_parts, vec![1, 1]);
+        assert_eq!(parts_for(usize::MAX), workers());
+    }
+
+    #[test]
+    #[should_panic(expected = "job 3 failed")]
+    fn a_panicking_job_panics_the_caller() {
+        map_jobs((0..6).collect(), |j: i32| {
+            assert!(j != 3, "job {j} failed");
+            j
+        });
+    }
+}
