@@ -6,14 +6,14 @@
 //! notebook gives the same numbers on every run.
 
 use ndarray::{Array, Dimension, ShapeBuilder};
-use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
+use rand::{Rng as _, SeedableRng};
 
 use crate::error::{Error, Result};
+use crate::limits::{check_memory, f64_bytes};
 
-/// The random generator of the crate (ChaCha8: the same stream on every platform and
-/// every version of `rand`).
-pub type Rng = rand_chacha::ChaCha8Rng;
+/// The random generator of the crate (PCG 64/128 MCG: the same stream on every platform
+/// and every version of `rand_pcg`).
+pub type Rng = rand_pcg::Pcg64Mcg;
 
 /// A generator started from `seed`.
 pub fn rng(seed: u64) -> Rng {
@@ -67,16 +67,17 @@ impl Init {
     ///
     /// ```
     /// use dl_lessons::init::{rng, Init};
-    /// let w = Init::He.weights((3, 2), 3, &mut rng(0));
+    /// let w = Init::He.weights((3, 2), 3, &mut rng(0))?;
     /// assert_eq!(w.dim(), (3, 2));
-    /// assert_eq!(w, Init::He.weights((3, 2), 3, &mut rng(0))); // same seed, same weights
+    /// assert_eq!(w, Init::He.weights((3, 2), 3, &mut rng(0))?); // same seed, same weights
+    /// # Ok::<(), dl_lessons::Error>(())
     /// ```
-    pub fn weights<Sh, D>(self, shape: Sh, n: usize, rng: &mut Rng) -> Array<f64, D>
+    pub fn weights<Sh, D>(self, shape: Sh, n: usize, rng: &mut Rng) -> Result<Array<f64, D>>
     where
         Sh: ShapeBuilder<Dim = D>,
         D: Dimension,
     {
-        randn(shape, self.std(n), rng)
+        randn(shape, self.validate()?.std(n), rng)
     }
 
     /// The course's label: `gauss(0.01)`, `Xavier`, `He`, `zeros`.
@@ -90,33 +91,65 @@ impl Init {
     }
 }
 
-/// Normal samples with mean 0 and the given standard deviation (numpy's `std * randn`).
-pub fn randn<Sh, D>(shape: Sh, std: f64, rng: &mut Rng) -> Array<f64, D>
+/// One sample of the standard normal distribution, by the Box–Muller transform:
+/// z = √(−2 ln u₁) · cos(2π u₂) for independent uniform u₁ ∈ (0, 1], u₂ ∈ [0, 1).
+pub fn standard_normal(rng: &mut Rng) -> f64 {
+    let u1 = 1.0 - rng.random::<f64>(); // (0, 1]: ln stays finite
+    let u2 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Normal samples with mean 0 and the given standard deviation (numpy's `std * randn`);
+/// a shape beyond the memory limit is an error.
+///
+/// ```
+/// use dl_lessons::init::{randn, rng};
+/// let x: dl_lessons::ndarray::Array2<f64> = randn((2, 3), 0.5, &mut rng(0))?;
+/// assert_eq!(x.dim(), (2, 3));
+/// # Ok::<(), dl_lessons::Error>(())
+/// ```
+pub fn randn<Sh, D>(shape: Sh, std: f64, rng: &mut Rng) -> Result<Array<f64, D>>
 where
     Sh: ShapeBuilder<Dim = D>,
     D: Dimension,
 {
-    Array::from_shape_simple_fn(shape, || {
-        let z: f64 = StandardNormal.sample(rng);
-        std * z
-    })
+    let shape = shape.into_shape_with_order();
+    let dims = shape.raw_dim().slice().to_vec();
+    check_memory(
+        || format!("randn of shape {dims:?}"),
+        crate::limits::product(&dims).and_then(|n| f64_bytes(&[n])),
+        "choose a smaller shape",
+    )?;
+    Ok(Array::from_shape_simple_fn(shape, || {
+        std * standard_normal(rng)
+    }))
 }
 
 /// Whole numbers 0..`high` stored as floats, like the course's `np.random.rand(...) * 100 // 1`.
 ///
 /// ```
 /// use dl_lessons::{init::rand_integers, ndarray::Array4};
-/// let x: Array4<f64> = rand_integers((2, 1, 4, 4), 100, 0);
+/// let x: Array4<f64> = rand_integers((2, 1, 4, 4), 100, 0)?;
 /// assert!(x.iter().all(|&v| v.fract() == 0.0 && (0.0..100.0).contains(&v)));
+/// assert!(rand_integers::<_, dl_lessons::ndarray::Ix2>((1 << 20, 1 << 20), 100, 0).is_err());
+/// # Ok::<(), dl_lessons::Error>(())
 /// ```
-pub fn rand_integers<Sh, D>(shape: Sh, high: u32, seed: u64) -> Array<f64, D>
+pub fn rand_integers<Sh, D>(shape: Sh, high: u32, seed: u64) -> Result<Array<f64, D>>
 where
     Sh: ShapeBuilder<Dim = D>,
     D: Dimension,
 {
-    use rand::Rng as _;
+    let shape = shape.into_shape_with_order();
+    let dims = shape.raw_dim().slice().to_vec();
+    check_memory(
+        || format!("rand_integers of shape {dims:?}"),
+        crate::limits::product(&dims).and_then(|n| f64_bytes(&[n])),
+        "choose a smaller shape",
+    )?;
     let mut rng = rng(seed);
-    Array::from_shape_simple_fn(shape, || f64::from(rng.random_range(0..high.max(1))))
+    Ok(Array::from_shape_simple_fn(shape, || {
+        f64::from(rng.random_range(0..high.max(1)))
+    }))
 }
 
 #[cfg(test)]
@@ -127,13 +160,13 @@ mod tests {
     #[test]
     fn sample_std_matches_the_rule() {
         for (init, n) in [(Init::Xavier, 100), (Init::He, 100), (Init::Std(0.01), 100)] {
-            let w: Array2<f64> = init.weights((n, 400), n, &mut rng(7));
+            let w: Array2<f64> = init.weights((n, 400), n, &mut rng(7)).unwrap();
             let mean = w.mean().unwrap();
             let std = w.mapv(|v| (v - mean).powi(2)).mean().unwrap().sqrt();
             assert!((std / init.std(n) - 1.0).abs() < 0.03, "{init:?}: {std}");
             assert!(mean.abs() < 0.03 * init.std(n));
         }
-        let zeros: Array2<f64> = Init::Zeros.weights((4, 4), 4, &mut rng(0));
+        let zeros: Array2<f64> = Init::Zeros.weights((4, 4), 4, &mut rng(0)).unwrap();
         assert!(zeros.iter().all(|&v| v == 0.0));
     }
 
@@ -147,8 +180,8 @@ mod tests {
 
     #[test]
     fn different_seeds_give_different_weights() {
-        let a: Array2<f64> = randn((5, 5), 1.0, &mut rng(1));
-        let b: Array2<f64> = randn((5, 5), 1.0, &mut rng(2));
+        let a: Array2<f64> = randn((5, 5), 1.0, &mut rng(1)).unwrap();
+        let b: Array2<f64> = randn((5, 5), 1.0, &mut rng(2)).unwrap();
         assert_ne!(a, b);
     }
 }

@@ -167,9 +167,9 @@ fn reference_convolution(
 #[test]
 fn convolution_forward_equals_the_nested_loop_reference() {
     for (k, &(shape, fh, fw, stride, pad)) in CASES.iter().enumerate() {
-        let x: Array4<f64> = randn(shape, 1.0, &mut rng(k as u64));
-        let w: Array4<f64> = randn((3, shape.1, fh, fw), 1.0, &mut rng(100 + k as u64));
-        let b: Array1<f64> = randn(3, 1.0, &mut rng(200 + k as u64));
+        let x: Array4<f64> = randn(shape, 1.0, &mut rng(k as u64)).unwrap();
+        let w: Array4<f64> = randn((3, shape.1, fh, fw), 1.0, &mut rng(100 + k as u64)).unwrap();
+        let b: Array1<f64> = randn(3, 1.0, &mut rng(200 + k as u64)).unwrap();
         let expected = reference_convolution(&x, &w, &b, stride, pad);
         let mut conv = Convolution::new(w, b, stride, pad).unwrap();
         let out = conv.forward(&x.into_dyn(), Mode::Eval).unwrap();
@@ -183,9 +183,9 @@ fn convolution_forward_equals_the_nested_loop_reference() {
 #[test]
 fn col2im_is_adjoint_of_im2col() {
     for (k, &(shape, fh, fw, stride, pad)) in CASES.iter().enumerate() {
-        let x: Array4<f64> = randn(shape, 1.0, &mut rng(k as u64));
+        let x: Array4<f64> = randn(shape, 1.0, &mut rng(k as u64)).unwrap();
         let col = im2col(&x, fh, fw, stride, pad).unwrap();
-        let c: Array2<f64> = randn(col.raw_dim(), 1.0, &mut rng(50 + k as u64));
+        let c: Array2<f64> = randn(col.raw_dim(), 1.0, &mut rng(50 + k as u64)).unwrap();
         let back = col2im(&c, shape, fh, fw, stride, pad).unwrap();
         let lhs: f64 = Zip::from(&col).and(&c).fold(0.0, |acc, a, b| acc + a * b);
         let rhs: f64 = Zip::from(&x).and(&back).fold(0.0, |acc, a, b| acc + a * b);
@@ -199,10 +199,10 @@ fn col2im_is_adjoint_of_im2col() {
 #[test]
 fn convolution_gradients() {
     for (k, &(shape, fh, fw, stride, pad)) in CASES.iter().enumerate().take(5) {
-        let w: Array4<f64> = randn((2, shape.1, fh, fw), 0.5, &mut rng(k as u64));
-        let b: Array1<f64> = randn(2, 0.5, &mut rng(10 + k as u64));
+        let w: Array4<f64> = randn((2, shape.1, fh, fw), 0.5, &mut rng(k as u64)).unwrap();
+        let b: Array1<f64> = randn(2, 0.5, &mut rng(10 + k as u64)).unwrap();
         let mut conv = Convolution::new(w, b, stride, pad).unwrap();
-        let x: Array4<f64> = randn(shape, 1.0, &mut rng(20 + k as u64));
+        let x: Array4<f64> = randn(shape, 1.0, &mut rng(20 + k as u64)).unwrap();
         let check = check_layer_gradients(&mut conv, &x.into_dyn(), k as u64).unwrap();
         for row in &check.rows {
             assert!(row.relative_error < 1e-7, "case {k}: {row:?}");
@@ -284,10 +284,11 @@ fn max_pooling_equals_the_course_algorithm() {
     for (k, (shape, size, stride, pad)) in cases.into_iter().enumerate() {
         let mut r = rng(k as u64);
         // integers make ties, which must go to the first maximum as in numpy
-        let x = randn(shape, 2.0, &mut r).mapv(|v: f64| v.round());
+        let x = randn(shape, 2.0, &mut r).unwrap().mapv(|v: f64| v.round());
         let mut pooling = Pooling::new(size, size, stride, pad).unwrap();
         let out = pooling.forward(&x.clone().into_dyn(), Mode::Train).unwrap();
         let dout: Array4<f64> = randn(out.shape().to_vec(), 1.0, &mut r)
+            .unwrap()
             .into_dimensionality()
             .unwrap();
         let dx = pooling.backward(&dout.clone().into_dyn()).unwrap();

@@ -13,7 +13,7 @@ use dl_lessons::Result;
 const TOLERANCE: f64 = 1e-6;
 
 fn random(shape: &[usize], seed: u64) -> ArrayD<f64> {
-    randn(IxDyn(shape), 1.0, &mut rng(seed))
+    randn(IxDyn(shape), 1.0, &mut rng(seed)).unwrap()
 }
 
 fn assert_gradients_agree(layer: &mut dyn Layer, x: &ArrayD<f64>) -> Result<()> {
@@ -34,8 +34,8 @@ fn assert_gradients_agree(layer: &mut dyn Layer, x: &ArrayD<f64>) -> Result<()> 
 
 #[test]
 fn affine_gradients_for_matrix_and_image_input() -> Result<()> {
-    let w: Array2<f64> = randn((12, 5), 0.5, &mut rng(1));
-    let b: Array1<f64> = randn(5, 0.5, &mut rng(2));
+    let w: Array2<f64> = randn((12, 5), 0.5, &mut rng(1)).unwrap();
+    let b: Array1<f64> = randn(5, 0.5, &mut rng(2)).unwrap();
     let mut affine = Affine::new(w.clone(), b.clone())?;
     assert_gradients_agree(&mut affine, &random(&[4, 12], 3))?;
     // (N, C, H, W) input is flattened to (N, C·H·W), and dx comes back in x's shape.
@@ -68,8 +68,8 @@ fn affine_backward_is_the_course_formula() -> Result<()> {
 #[test]
 fn affine_first_layer_skips_dx_only() -> Result<()> {
     let (w, b): (Array2<f64>, Array1<f64>) = (
-        randn((6, 4), 0.5, &mut rng(12)),
-        randn(4, 0.5, &mut rng(13)),
+        randn((6, 4), 0.5, &mut rng(12)).unwrap(),
+        randn(4, 0.5, &mut rng(13)).unwrap(),
     );
     let (x, dout) = (random(&[3, 6], 14), random(&[3, 4], 15));
     let mut full = Affine::new(w.clone(), b.clone())?;
@@ -116,8 +116,8 @@ fn relu_blocks_gradient_where_input_is_not_positive() -> Result<()> {
 
 #[test]
 fn batch_normalization_gradients_2d_and_4d() -> Result<()> {
-    let gamma: Array1<f64> = randn(6, 1.0, &mut rng(7)) + 1.0;
-    let beta: Array1<f64> = randn(6, 1.0, &mut rng(8));
+    let gamma: Array1<f64> = randn(6, 1.0, &mut rng(7)).unwrap() + 1.0;
+    let beta: Array1<f64> = randn(6, 1.0, &mut rng(8)).unwrap();
     let mut bn = BatchNormalization::new(gamma.clone(), beta.clone(), 0.9)?;
     assert_gradients_agree(&mut bn, &random(&[5, 6], 9))?;
     // 4-D input is normalised per feature over C·H·W = 6 features.
@@ -213,7 +213,7 @@ fn dropout_passes_the_gradient_check_without_help() -> Result<()> {
 
 #[test]
 fn softmax_with_loss_backward_matches_numerical_gradient() -> Result<()> {
-    let x: Array2<f64> = randn((4, 3), 1.0, &mut rng(12));
+    let x: Array2<f64> = randn((4, 3), 1.0, &mut rng(12)).unwrap();
     let t = array![0, 2, 1, 2];
     let mut last = SoftmaxWithLoss::new();
     last.forward(&x, &t)?;

@@ -5,7 +5,7 @@ use dl_lessons::ndarray::IxDyn;
 use dl_lessons::prelude::*;
 
 fn small_batch() -> (ArrayD<f64>, Array1<usize>) {
-    let x: ArrayD<f64> = randn(IxDyn(&[6, 8]), 1.0, &mut rng(3));
+    let x: ArrayD<f64> = randn(IxDyn(&[6, 8]), 1.0, &mut rng(3)).unwrap();
     (x, array![0, 1, 2, 3, 1, 0])
 }
 
@@ -228,8 +228,12 @@ fn a_diverging_run_stops_and_says_where() {
     )
     .unwrap();
     let d = history.diverged.clone().expect("this set-up diverges");
-    assert!(d.reason.starts_with("the loss became"), "{}", d.reason);
-    assert!(!history.train_loss.last().unwrap().is_finite());
+    // the weights blow up: seen at an evaluation, or when the loss overflows, whichever is first
+    assert!(
+        d.reason.starts_with("the loss became") || d.reason.starts_with("a weight grew to"),
+        "{}",
+        d.reason
+    );
     assert_eq!(history.train_loss.len(), d.iteration);
     assert!(d.iteration < 1000);
     assert!(history

@@ -7,7 +7,7 @@ use dl_lessons::prelude::*;
 
 fn batch() -> (ArrayD<f64>, Array1<usize>) {
     (
-        randn(IxDyn(&[5, 8]), 1.0, &mut rng(1)),
+        randn(IxDyn(&[5, 8]), 1.0, &mut rng(1)).unwrap(),
         array![0, 1, 2, 3, 0],
     )
 }

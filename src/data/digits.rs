@@ -1,26 +1,20 @@
 //! The shipped handwritten digits: 1,797 images of 8x8 pixels (UCI "Optical Recognition
 //! of Handwritten Digits", CC BY 4.0; see `data/README.md`), embedded in the crate.
 
-use flate2::read::GzDecoder;
 use ndarray::{Array1, Array2, Axis};
 use rand::seq::SliceRandom;
-use std::io::Read;
 
 use super::Dataset;
 use crate::init::rng;
 
-const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
+const DIGITS_CSV: &str = include_str!("../../data/digits.csv");
 
 /// Samples held out for testing by [`Dataset::digits`]; the other 1,500 train.
 pub const DIGITS_TEST_SIZE: usize = 297;
 
 /// All 1,797 digits: pixels (1797, 64) scaled from 0..16 to 0..1, and labels.
 fn all_digits() -> (Array2<f64>, Array1<usize>) {
-    let mut text = String::new();
-    GzDecoder::new(DIGITS_CSV_GZ)
-        .read_to_string(&mut text)
-        .expect("the embedded digits file is valid gzip");
-    let rows: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    let rows: Vec<&str> = DIGITS_CSV.lines().filter(|l| !l.is_empty()).collect();
     let mut x = Array2::zeros((rows.len(), 64));
     let mut t = Array1::zeros(rows.len());
     for (i, line) in rows.iter().enumerate() {

@@ -4,10 +4,8 @@
 //! big-endian u32, then one byte per pixel or label. Pixels are divided by 255 as the
 //! course's `load_mnist(normalize=True)` does.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use flate2::read::GzDecoder;
 use ndarray::{Array1, Array3};
 
 use super::Dataset;
@@ -20,10 +18,21 @@ const LABELS_MAGIC: u32 = 2049;
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| Error::data(path, format!("cannot read: {e}")))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
+        gunzip(path, &raw)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// The gzip'd file `raw` decompressed, within the memory limit.
+#[cfg(feature = "gzip")]
+fn gunzip(path: &Path, raw: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Read;
+    {
         // a pixel becomes 8 bytes as f64: stop decompressing well before that exceeds the limit
         let limit = memory_limit() / 8;
         let mut bytes = Vec::new();
-        GzDecoder::new(raw.as_slice())
+        flate2::read::GzDecoder::new(raw)
             .take(limit + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::data(path, format!("not a valid gzip file: {e}")))?;
@@ -34,9 +43,17 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
             ));
         }
         Ok(bytes)
-    } else {
-        Ok(raw)
     }
+}
+
+/// Without the `gzip` feature, a gzip'd file is refused with what to do.
+#[cfg(not(feature = "gzip"))]
+fn gunzip(path: &Path, _raw: &[u8]) -> Result<Vec<u8>> {
+    Err(Error::data(
+        path,
+        "gzip-compressed: decompress it first (`gunzip FILE`), or load the library with \
+         `:dep dl_lessons = { path = \"..\", features = [\"gzip\"] }`",
+    ))
 }
 
 /// Checks the magic number and reads the `dims` sizes that follow it.

@@ -30,7 +30,7 @@ impl LayerActivations {
     }
 }
 
-/// Sends x = randn(1000, 100) through 5 layers a = f(a·W) (no bias) with W drawn by `init`
+/// Sends x = randn(1000, 100)? through 5 layers a = f(a·W) (no bias) with W drawn by `init`
 /// (fan-in 100, so Xavier gives std 0.1 and He 0.141).
 ///
 /// ```
@@ -46,10 +46,10 @@ pub fn layer_activations(
 ) -> Result<LayerActivations> {
     init.validate()?;
     let mut rng = rng(seed);
-    let mut x: Array2<f64> = randn((SAMPLES, NODE_NUM), 1.0, &mut rng);
+    let mut x: Array2<f64> = randn((SAMPLES, NODE_NUM), 1.0, &mut rng)?;
     let mut layers = Vec::with_capacity(HIDDEN_LAYER_SIZE);
     for _ in 0..HIDDEN_LAYER_SIZE {
-        let w: Array2<f64> = init.weights((NODE_NUM, NODE_NUM), NODE_NUM, &mut rng);
+        let w: Array2<f64> = init.weights((NODE_NUM, NODE_NUM), NODE_NUM, &mut rng)?;
         x = x.dot(&w).mapv(|u| activation.apply(u));
         layers.push(x.iter().copied().collect());
     }

@@ -37,11 +37,11 @@ pub fn gradient_flow(depth: usize, seed: u64) -> Result<GradientFlow> {
     let mut curves = Vec::new();
     for (activation, init) in setups {
         let mut rng = rng(seed);
-        let mut a: Array2<f64> = randn((UNITS, UNITS), 1.0, &mut rng);
+        let mut a: Array2<f64> = randn((UNITS, UNITS), 1.0, &mut rng)?;
         let mut weights = Vec::with_capacity(depth);
         let mut pre_activations = Vec::with_capacity(depth);
         for _ in 0..depth {
-            let w: Array2<f64> = init.weights((UNITS, UNITS), UNITS, &mut rng);
+            let w: Array2<f64> = init.weights((UNITS, UNITS), UNITS, &mut rng)?;
             let u = a.dot(&w);
             a = u.mapv(|v| activation.apply(v));
             weights.push(w);

@@ -127,7 +127,7 @@ fn check_held(
     out: &ArrayD<f64>,
     seed: u64,
 ) -> Result<GradientCheck> {
-    let r: ArrayD<f64> = randn(out.raw_dim(), 1.0, &mut rng(seed));
+    let r: ArrayD<f64> = randn(out.raw_dim(), 1.0, &mut rng(seed))?;
     let dx = layer.backward(&r)?;
     if dx.shape() != x.shape() {
         return Err(Error::Geometry(format!(

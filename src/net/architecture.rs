@@ -271,7 +271,7 @@ impl Architecture {
                     let fan_in = shape[0] * f * f;
                     let w: Array4<f64> =
                         self.init
-                            .weights((filter_num, shape[0], f, f), fan_in, &mut rng);
+                            .weights((filter_num, shape[0], f, f), fan_in, &mut rng)?;
                     Box::new(Convolution::new(w, Array1::zeros(filter_num), stride, pad)?)
                 }
                 LayerSpec::Pooling { kind, size, stride } => Box::new(match kind {
@@ -287,7 +287,7 @@ impl Architecture {
                 }
                 LayerSpec::Affine { output_size } => {
                     let fan_in: usize = shape.iter().product();
-                    let w = self.init.weights((fan_in, output_size), fan_in, &mut rng);
+                    let w = self.init.weights((fan_in, output_size), fan_in, &mut rng)?;
                     Box::new(Affine::new(w, Array1::zeros(output_size))?)
                 }
                 LayerSpec::Activation(activation) => activation_layer(activation),

@@ -149,7 +149,7 @@ impl MultiLayerNet {
         let mut layers: Vec<Box<dyn Layer>> = Vec::new();
         let mut fan_in = input_size;
         for (i, &size) in config.hidden_sizes.iter().enumerate() {
-            let w: Array2<f64> = config.init.weights((fan_in, size), fan_in, &mut rng);
+            let w: Array2<f64> = config.init.weights((fan_in, size), fan_in, &mut rng)?;
             layers.push(Box::new(
                 Affine::new(w, Array1::zeros(size))?.with_weight_decay(config.weight_decay)?,
             ));
@@ -167,7 +167,9 @@ impl MultiLayerNet {
             }
             fan_in = size;
         }
-        let w: Array2<f64> = config.init.weights((fan_in, output_size), fan_in, &mut rng);
+        let w: Array2<f64> = config
+            .init
+            .weights((fan_in, output_size), fan_in, &mut rng)?;
         layers.push(Box::new(
             Affine::new(w, Array1::zeros(output_size))?.with_weight_decay(config.weight_decay)?,
         ));
