@@ -32,6 +32,7 @@ pub mod net;
 pub mod optim;
 pub mod plot;
 pub mod regularization;
+pub mod table;
 pub mod train;
 
 pub use ndarray;
@@ -46,7 +47,6 @@ pub mod prelude {
         average_pool, col2im, crop, im2col, im2col_without_transpose, max_pool, zero_pad,
     };
     pub use crate::data::{minibatch_table, minibatches, Dataset};
-    pub use crate::display::Table;
     pub use crate::error::{Error, Result};
     pub use crate::experiments::{
         batch_norm_sweep, chain_rule_check, compare_optimizers, constraint_geometry, descent_1d,
@@ -80,6 +80,7 @@ pub mod prelude {
         sigmoid_curve, vanishing_gradient_chart, weight_histograms, Figure,
     };
     pub use crate::regularization::{penalty_gradients, WeightDecay};
+    pub use crate::table::Table;
     pub use crate::train::{train, History, TrainConfig};
     pub use ndarray::{array, s, Array1, Array2, Array3, Array4, ArrayD, Axis, IxDyn, Zip};
 }

@@ -88,9 +88,9 @@ fn sign(v: f64) -> f64 {
 pub fn penalty_gradients(
     param: &ndarray::Array2<f64>,
     weight_decay_lambda: f64,
-) -> Result<crate::display::Table> {
+) -> Result<crate::table::Table> {
     non_negative("weight_decay_lambda", weight_decay_lambda)?;
-    let mut table = crate::display::Table::new(
+    let mut table = crate::table::Table::new(
         format!("gradient terms added to each weight, weight_decay_lambda = {weight_decay_lambda}"),
         &[
             "index",

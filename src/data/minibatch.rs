@@ -3,9 +3,9 @@
 use ndarray::{s, Array1, Array2, Axis};
 use rand::seq::SliceRandom;
 
-use crate::display::Table;
 use crate::error::{at_least_one, Error, Result};
 use crate::init::rng;
+use crate::table::Table;
 
 /// The `(i, i_end)` ranges that cut `len` samples into batches of `batch_size` (the last
 /// one may be shorter), as the course's loop `for i in range(0, len, batch_size)` does.

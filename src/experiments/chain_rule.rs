@@ -2,8 +2,8 @@
 
 use ndarray::array;
 
-use crate::display::Table;
 use crate::functions::numerical_gradient;
+use crate::table::Table;
 
 /// dz/dx for z = t², t = x + y: the chain rule gives dz/dt · dt/dx = 2t · 1 = 2(x + y);
 /// the table sets it beside the central-difference value at (x, y).

@@ -3,12 +3,12 @@
 use ndarray::{Array1, Array2, Axis};
 
 use crate::data::Dataset;
-use crate::display::Table;
 use crate::error::Result;
 use crate::functions::Activation;
 use crate::init::Init;
 use crate::net::{MultiLayerNet, MultiLayerNetConfig};
 use crate::optim::Sgd;
+use crate::table::Table;
 use crate::train::{train, TrainConfig};
 
 /// Trains a 64-`hidden_size`-10 sigmoid network whose weights all start at 0 for

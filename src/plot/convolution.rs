@@ -6,9 +6,9 @@ use ndarray::{Array2, Array4};
 use super::figure::Figure;
 use super::svg::{grid, short, text_width, window_fill, window_stroke, Svg};
 use crate::conv::{col2im, im2col, im2col_without_transpose, zero_pad};
-use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::geometry::ConvGeometry;
+use crate::table::Table;
 
 const PAD_FILL: &str = "#eeeeee";
 const UNREACHED_FILL: &str = "#f4cccc";

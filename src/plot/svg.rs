@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::display::escape;
+use crate::table::escape;
 
 /// Pale fills, one per window (tab10 lightened), cycling after ten.
 pub(crate) const WINDOW_FILLS: [&str; 10] = [
