@@ -140,6 +140,20 @@ impl ConvGeometry {
         Some([col, padded, out])
     }
 
+    /// The top-left pixel (row, column) of each window in the padded image, windows in
+    /// the order of im2col's rows: (i·S, j·S) for window (i, j).
+    pub fn window_origins(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (0..self.out_h)
+            .flat_map(move |i| (0..self.out_w).map(move |j| (i * self.stride, j * self.stride)))
+    }
+
+    /// Where each value of a window lies from its top-left pixel, (channel, row, column), in
+    /// the order of im2col's columns (the order of `W.reshape(FN, -1)`).
+    pub fn window_offsets(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        let (c, fh, fw) = (self.input_shape.1, self.filter_h, self.filter_w);
+        (0..c).flat_map(move |ch| (0..fh).flat_map(move |y| (0..fw).map(move |x| (ch, y, x))))
+    }
+
     /// Padded rows and columns (indices into the padded image) that no window covers,
     /// because the windows do not fit exactly and the remainder is dropped.
     pub fn unreached(&self) -> (Vec<usize>, Vec<usize>) {

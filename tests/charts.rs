@@ -40,7 +40,7 @@ fn short_history(activation: Activation) -> History {
 #[test]
 fn function_charts() {
     assert_renders(
-        &sigmoid_curve(),
+        &sigmoid_curve().unwrap(),
         &["sigmoid and its derivative", "max 0.2500 at u = 0.00"],
     );
     assert_renders(
@@ -70,7 +70,7 @@ fn activation_histograms_have_five_panels() {
 fn training_charts() {
     let a = short_history(Activation::Relu);
     let b = short_history(Activation::Sigmoid);
-    assert_renders(&accuracy_curves(&a), &["training set", "test set"]);
+    assert_renders(&accuracy_curves(&a).unwrap(), &["training set", "test set"]);
     assert_renders(
         &accuracy_comparison(&[&a, &b]).unwrap(),
         &["test accuracy", "training accuracy"],
@@ -85,11 +85,11 @@ fn training_charts() {
         test_accuracy: Vec::new(),
         ..a.clone()
     };
-    let svg = accuracy_curves(&train_only).svg().to_string();
+    let svg = accuracy_curves(&train_only).unwrap().svg().to_string();
     assert!(svg.contains("training set") && !svg.contains("test set"));
-    let svg = overfitting_curves(&train_only).svg().to_string();
+    let svg = overfitting_curves(&train_only).unwrap().svg().to_string();
     assert!(svg.contains("training set") && !svg.contains("final gap"));
-    assert!(overfitting_curves(&a).svg().contains("final gap"));
+    assert!(overfitting_curves(&a).unwrap().svg().contains("final gap"));
 }
 
 #[test]
@@ -104,11 +104,12 @@ fn batch_norm_grid_has_a_panel_per_scale() {
 #[test]
 fn figures_save_to_files() {
     let path = std::env::temp_dir().join(format!("dl_lessons_chart_{}.svg", std::process::id()));
-    sigmoid_curve().save_svg(&path).unwrap();
+    sigmoid_curve().unwrap().save_svg(&path).unwrap();
     let written = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
     assert!(written.starts_with("<svg"));
     let e = sigmoid_curve()
+        .unwrap()
         .save_svg("/nonexistent-folder/x.svg")
         .unwrap_err()
         .to_string();
@@ -130,4 +131,100 @@ fn tables_render_as_html_and_text() {
         .get("text/plain")
         .unwrap()
         .contains("dz/dx by central difference"));
+}
+
+/// Runs `f` on its own thread and fails if it does not finish within ten seconds (plotters
+/// used to spin forever on ranges it could not draw).
+fn finishes<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(f());
+    });
+    receive
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("{what} did not finish in 10 s"))
+}
+
+/// Charts finish on any data: values that are not finite are left out and counted in the
+/// title, values near f64::MAX are cut, empty curves draw empty axes.
+#[test]
+fn charts_finish_on_non_finite_huge_and_empty_data() {
+    let weights = Array1::from(vec![0.5, f64::INFINITY, -0.2, f64::NAN, f64::NEG_INFINITY]);
+    let figure = finishes("weight_histograms", move || {
+        weight_histograms(&[("odd", weights)]).unwrap()
+    });
+    assert!(
+        figure.svg().contains("beyond the axis"),
+        "{}",
+        figure.text()
+    );
+    let all_infinite = Array1::from(vec![f64::INFINITY; 10]);
+    finishes("weight_histograms of infinities", move || {
+        weight_histograms(&[("inf", all_infinite)]).unwrap()
+    });
+    let figure = finishes("learning_rate_chart", || {
+        learning_rate_chart(&[
+            (0.3, vec![1.0, f64::MAX, -f64::MAX, f64::NAN]),
+            (0.1, vec![]),
+        ])
+        .unwrap()
+    });
+    assert!(
+        figure.svg().contains("values not drawn: not finite"),
+        "{}",
+        figure.svg().len()
+    );
+    finishes("optimizer_paths", || {
+        optimizer_paths(&[
+            ("huge".into(), vec![(f64::MAX, -f64::MAX), (1e300, 1e-300)]),
+            ("empty".into(), vec![]),
+        ])
+        .unwrap()
+    });
+    let mut history = short_history(Activation::Relu);
+    history.train_loss = vec![f64::NAN, f64::INFINITY, 1e308];
+    history
+        .train_accuracy
+        .iter_mut()
+        .for_each(|a| *a = f64::NAN);
+    let h = history.clone();
+    finishes("accuracy_curves", move || accuracy_curves(&h).unwrap());
+    let h = history.clone();
+    finishes("loss_curves", move || loss_curves(&[h], true).unwrap());
+    let empty = History {
+        eval_iterations: vec![],
+        train_accuracy: vec![],
+        test_accuracy: vec![],
+        train_loss: vec![],
+        ..history
+    };
+    finishes("overfitting_curves of an empty run", move || {
+        overfitting_curves(&empty).unwrap()
+    });
+}
+
+#[test]
+fn too_many_panels_or_cells_are_refused_with_the_limit() {
+    let runs: Vec<(f64, Vec<f64>)> = (1..=100)
+        .map(|k| (k as f64 * 0.01, vec![1.0, 0.5]))
+        .collect();
+    let e = learning_rate_chart(&runs).unwrap_err().to_string();
+    assert!(
+        e.starts_with("number of panels = 100: a figure draws at most 32"),
+        "{e}"
+    );
+    let e = convolution_windows(1000, 1000, 3, 3, 1, 0, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("diagram size = ") && e.contains("at most 4000 cells"),
+        "{e}"
+    );
+    let x = Array4::zeros((100, 1, 28, 28));
+    assert!(im2col_table(&x, 3, 3, 1, 0)
+        .unwrap_err()
+        .to_string()
+        .contains("at most 4000 cells"));
+    assert!(pooling_diagram(&Array4::zeros((0, 1, 4, 4)), 2, 2, 2).is_err()); // empty batch
+    assert!(im2col_diagram(&Array4::zeros((1, 0, 4, 4)), 2, 2, 1, 0).is_err()); // no channel
 }

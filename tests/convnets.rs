@@ -393,7 +393,7 @@ fn charts_of_a_trained_net_render() {
         4
     )
     .is_err());
-    let diagram = network_diagram(&net.summary());
+    let diagram = network_diagram(&net.summary()).unwrap();
     assert!(
         diagram.text().contains("Conv1 8x8x8 -> Pool1 8x4x4"),
         "{}",

@@ -419,12 +419,13 @@ fn diagrams_render_and_refuse_what_they_cannot_draw() {
         .text()
         .contains("maxima at [(1, 0), (0, 3), (2, 1), (2, 3)]"));
     let animation = im2col_animation(&x, 3, 3, 1, 0).unwrap();
-    assert_eq!(animation.svg().matches("<animate ").count(), 2 + 3); // window x and y, rows 1..3 appear
-    let big = Array4::zeros((1, 1, 20, 20));
+    assert_eq!(animation.svg().matches("<animateTransform ").count(), 1); // the window moves
+    assert_eq!(animation.svg().matches("<animate ").count(), 3); // rows 1..3 appear
+    let big = Array4::zeros((1, 1, 100, 100));
     assert!(im2col_diagram(&big, 2, 2, 1, 0)
         .unwrap_err()
         .to_string()
-        .contains("too many to draw"));
+        .contains("at most 4000 cells"));
     let table = im2col_table(&x, 3, 3, 1, 0).unwrap();
     assert_eq!(table.rows.len(), 8);
     assert!(table.to_html().contains("background:#aec7e8"));

@@ -242,6 +242,7 @@ fn regularisation_charts_render() {
     )
     .unwrap();
     assert!(overfitting_curves(&h)
+        .unwrap()
         .svg()
         .contains("final gap train − test"));
     let figure = weight_histograms(&[("plain", net.weights())]).unwrap();
@@ -249,5 +250,5 @@ fn regularisation_charts_render() {
         figure.svg().contains("with |w| &lt; 0.001") || figure.svg().contains("with |w| < 0.001")
     );
     let g = constraint_geometry((2.5, 0.3), 1.0).unwrap();
-    assert!(constraint_chart(&g).svg().contains("L1 (Lasso)"));
+    assert!(constraint_chart(&g).unwrap().svg().contains("L1 (Lasso)"));
 }

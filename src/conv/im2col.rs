@@ -13,7 +13,7 @@ use ndarray::{s, Array2, Array4, ArrayBase, Data, Ix2, Ix4};
 use super::image::padded_copy;
 use crate::error::{Error, Result};
 use crate::geometry::ConvGeometry;
-use crate::kernels::windows::{WindowGrid, Windows};
+use crate::kernels::windows::Windows;
 use crate::limits::{check_memory, f64_bytes};
 
 /// The rows of windows: (N, C, H, W) → (N·OH·OW, C·FH·FW).
@@ -56,19 +56,15 @@ fn check_sizes(what: &str, g: &ConvGeometry) -> Result<()> {
     )
 }
 
-/// The windows of `g` on one padded image.
+/// The windows of `g` on one padded image, as tables of positions in its values.
 pub(crate) fn windows(g: &ConvGeometry) -> Windows {
     let (hp, wp) = g.padded_size();
-    Windows::new(WindowGrid {
-        channels: g.input_shape.1,
-        height: hp,
-        width: wp,
-        filter_h: g.filter_h,
-        filter_w: g.filter_w,
-        stride: g.stride,
-        out_h: g.out_h,
-        out_w: g.out_w,
-    })
+    let starts = g.window_origins().map(|(y, x)| y * wp + x).collect();
+    let offsets = g
+        .window_offsets()
+        .map(|(c, y, x)| (c * hp + y) * wp + x)
+        .collect();
+    Windows::new(starts, offsets, g.input_shape.1 * hp * wp)
 }
 
 /// x zero-padded, row-major, as one slice (x itself when it needs neither).

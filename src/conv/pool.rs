@@ -9,10 +9,10 @@
 
 use ndarray::{Array4, ArrayBase, Data, Ix4};
 
-use super::im2col::padded;
+use super::im2col::{padded, windows};
 use crate::error::{Error, Result};
 use crate::geometry::ConvGeometry;
-use crate::kernels::windows::{WindowGrid, Windows};
+use crate::kernels::windows::Windows;
 use crate::limits::{check_memory, f64_bytes};
 
 /// Max pooling of (N, C, H, W) input over `pool_h` × `pool_w` windows: the maximum of each
@@ -148,16 +148,10 @@ fn geometry(
 
 /// The windows of one channel plane of the padded input.
 fn plane_windows(g: &ConvGeometry) -> Windows {
-    let (hp, wp) = g.padded_size();
-    Windows::new(WindowGrid {
-        channels: 1,
-        height: hp,
-        width: wp,
-        filter_h: g.filter_h,
-        filter_w: g.filter_w,
-        stride: g.stride,
-        out_h: g.out_h,
-        out_w: g.out_w,
+    let (n, c, h, w) = g.input_shape;
+    windows(&ConvGeometry {
+        input_shape: (n * c, 1, h, w),
+        ..*g
     })
 }
 

@@ -1,7 +1,10 @@
 //! Gradient descent on f(x) = x² with several learning rates: too small crawls, too large
 //! oscillates or diverges.
 
-use crate::error::{positive, Result};
+use crate::error::{count_in, positive, Result};
+
+/// The most learning rates compared at once (one chart panel each).
+const MAX_PANELS: usize = 32;
 
 /// f(x) = x², the one-dimensional bowl.
 pub fn bowl(x: f64) -> f64 {
@@ -18,6 +21,13 @@ pub fn bowl(x: f64) -> f64 {
 /// assert_eq!(runs[0].1, vec![1.0, 0.8, 0.64000000000000001]);
 /// ```
 pub fn descent_1d(lrs: &[f64], start: f64, steps: usize) -> Result<Vec<(f64, Vec<f64>)>> {
+    count_in(
+        "number of learning rates",
+        lrs.len(),
+        MAX_PANELS,
+        "one panel each",
+    )?;
+    count_in("steps", steps, 10_000, "each step is a point of the chart")?;
     for &lr in lrs {
         positive("lr", lr)?;
     }

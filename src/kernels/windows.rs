@@ -20,53 +20,22 @@ pub(crate) struct Windows {
     image_len: usize,
 }
 
-/// The sizes a [`Windows`] is built from: a padded image and the window grid on it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct WindowGrid {
-    /// Channels C of the image.
-    pub channels: usize,
-    /// Padded height Hp and width Wp.
-    pub height: usize,
-    /// See `height`.
-    pub width: usize,
-    /// Window height and width.
-    pub filter_h: usize,
-    /// See `filter_h`.
-    pub filter_w: usize,
-    /// Step between windows.
-    pub stride: usize,
-    /// Window positions down and across.
-    pub out_h: usize,
-    /// See `out_h`.
-    pub out_w: usize,
-}
-
 impl Windows {
-    /// The tables for `grid` (whose windows must fit inside the padded image).
-    pub(crate) fn new(grid: WindowGrid) -> Windows {
-        let WindowGrid {
-            channels,
-            height,
-            width,
-            filter_h,
-            filter_w,
-            stride,
-            out_h,
-            out_w,
-        } = grid;
-        let starts = (0..out_h)
-            .flat_map(|i| (0..out_w).map(move |j| i * stride * width + j * stride))
-            .collect();
-        let offsets = (0..channels)
-            .flat_map(|c| {
-                (0..filter_h)
-                    .flat_map(move |y| (0..filter_w).map(move |x| (c * height + y) * width + x))
-            })
-            .collect();
+    /// The tables for images of `image_len` values: `starts[p]` is window p's first
+    /// value, `offsets[k]` where its value k lies from there (every `starts[p] +
+    /// offsets[k]` below `image_len`, which the caller's geometry guarantees).
+    pub(crate) fn new(starts: Vec<usize>, offsets: Vec<usize>, image_len: usize) -> Windows {
+        assert!(
+            starts
+                .iter()
+                .zip(std::iter::repeat(offsets.iter().max()))
+                .all(|(s, o)| s + o.unwrap_or(&0) < image_len.max(1)),
+            "windows inside the image"
+        );
         Windows {
             starts,
             offsets,
-            image_len: channels * height * width,
+            image_len,
         }
     }
 
@@ -266,22 +235,18 @@ mod tests {
         (0..2 * 5 * 6).map(|v| v as f64).collect()
     }
 
-    fn grid() -> WindowGrid {
-        WindowGrid {
-            channels: 2,
-            height: 5,
-            width: 6,
-            filter_h: 2,
-            filter_w: 3,
-            stride: 2,
-            out_h: 2,
-            out_w: 2,
-        }
+    /// Windows of 2x3 with stride 2 on a C-channel 5x6 image: 2x2 positions.
+    fn windows(channels: usize) -> Windows {
+        let starts = vec![0, 2, 12, 14];
+        let offsets = (0..channels)
+            .flat_map(|c| (0..2).flat_map(move |y| (0..3).map(move |x| c * 30 + y * 6 + x)))
+            .collect();
+        Windows::new(starts, offsets, channels * 30)
     }
 
     #[test]
     fn gather_reads_each_window_in_channel_row_column_order() {
-        let windows = Windows::new(grid());
+        let windows = windows(2);
         let images: Vec<f64> = image()
             .into_iter()
             .chain(image().into_iter().map(|v| v + 100.0))
@@ -299,7 +264,7 @@ mod tests {
 
     #[test]
     fn scatter_add_is_the_adjoint_of_gather() {
-        let windows = Windows::new(grid());
+        let windows = windows(2);
         let x = image();
         let col = windows.gather(&x);
         let c: Vec<f64> = (0..col.len())
@@ -313,10 +278,7 @@ mod tests {
 
     #[test]
     fn max_and_mean_pool_each_window_and_send_gradients_back() {
-        let windows = Windows::new(WindowGrid {
-            channels: 1,
-            ..grid()
-        });
+        let windows = windows(1);
         let plane: Vec<f64> = [1.0, 5.0, 5.0, 0.0, 2.0, 2.0, 3.0, 4.0, 1.0, 9.0, 2.0, 2.0]
             .into_iter()
             .chain(std::iter::repeat_n(0.0, 18))

@@ -2,7 +2,8 @@
 //! and the gradient that vanishes through the layers.
 
 use super::figure::Figure;
-use super::panel::{color, BarChart, Legend, LineChart, Note, Panel, Series};
+use super::palette::color;
+use super::panel::{histogram, BarChart, Legend, LineChart, Note, Panel, Series};
 use crate::error::{Error, Result};
 use crate::experiments::{GradientFlow, LayerActivations};
 use crate::functions::Activation;
@@ -55,16 +56,17 @@ fn activation_panel(activation: Activation, x_min: f64, x_max: f64) -> (Panel, (
 /// derivative's maximum, 0.25 at u = 0, marked.
 ///
 /// ```
-/// let figure = dl_lessons::plot::sigmoid_curve();
+/// let figure = dl_lessons::plot::sigmoid_curve()?;
 /// assert!(figure.text().contains("0.2500 at u = 0.00"));
+/// # Ok::<(), dl_lessons::Error>(())
 /// ```
-pub fn sigmoid_curve() -> Figure {
+pub fn sigmoid_curve() -> Result<Figure> {
     let (panel, top) = activation_panel(Activation::Sigmoid, -6.0, 6.0);
     let text = format!(
         "sigmoid σ(u) and σ′(u) on [-6, 6]; σ′ is largest at u = {:.2}: {:.4} at u = {:.2}",
         top.0, top.1, top.0
     );
-    Figure::from_panels(&[panel], 1, (640, 400), text).expect("fixed ranges always draw")
+    Figure::from_panels(vec![panel], 1, (640, 400), text)
 }
 
 /// Sigmoid, tanh and ReLU with their derivatives on [x_min, x_max], one panel each.
@@ -83,7 +85,7 @@ pub fn activation_curves(x_min: f64, x_max: f64) -> Result<Figure> {
         panels.push(panel);
         text.push_str(&format!(" {activation} {:.4};", top.1));
     }
-    Figure::from_panels(&panels, 3, (400, 320), text)
+    Figure::from_panels(panels, 3, (400, 320), text)
 }
 
 /// Histograms of each layer's activations (1 × 5 panels, 30 bins, as the book draws
@@ -93,28 +95,19 @@ pub fn activation_histograms(activations: &LayerActivations) -> Result<Figure> {
         Activation::Tanh => (-1.0, 1.0),
         _ => (0.0, 1.0),
     };
-    const BINS: usize = 30;
-    let width = (range.1 - range.0) / BINS as f64;
-    let counts: Vec<Vec<f64>> = activations
+    let bars: Vec<Vec<(f64, f64, f64)>> = activations
         .layers
         .iter()
-        .map(|a| {
-            let mut counts = vec![0.0; BINS];
-            for &v in a.iter().filter(|v| (range.0..=range.1).contains(*v)) {
-                let bin = (((v - range.0) / width) as usize).min(BINS - 1);
-                counts[bin] += 1.0;
-            }
-            counts
-        })
+        .map(|a| histogram(a.iter().copied(), range, 30).0)
         .collect();
-    let y_max = counts.iter().flatten().copied().fold(0.0, f64::max);
+    let y_max = bars.iter().flatten().map(|b| b.2).fold(0.0, f64::max);
     let stds = activations.stds();
     let setup = format!("{}-{}", activations.activation, activations.init.label());
-    let panels: Vec<Panel> = counts
-        .iter()
+    let panels: Vec<Panel> = bars
+        .into_iter()
         .zip(&stds)
         .enumerate()
-        .map(|(k, (counts, std))| {
+        .map(|(k, (bars, std))| {
             Panel::Bars(BarChart {
                 title: format!("{}-layer (std {std:.3})", k + 1),
                 x_label: if k == 2 {
@@ -122,17 +115,7 @@ pub fn activation_histograms(activations: &LayerActivations) -> Result<Figure> {
                 } else {
                     String::new()
                 },
-                bars: counts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &c)| {
-                        (
-                            range.0 + i as f64 * width,
-                            range.0 + (i + 1) as f64 * width,
-                            c,
-                        )
-                    })
-                    .collect(),
+                bars,
                 x_range: range,
                 y_max,
                 show_y_labels: k == 0,
@@ -145,7 +128,7 @@ pub fn activation_histograms(activations: &LayerActivations) -> Result<Figure> {
         "{setup}: activation std per layer: {}",
         stds_text.join(", ")
     );
-    Figure::from_panels(&panels, 5, (230, 250), text)
+    Figure::from_panels(panels, 5, (230, 250), text)
 }
 
 /// The mean gradient magnitude k layers below the output (log scale), for each set-up
@@ -190,5 +173,5 @@ pub fn vanishing_gradient_chart(flow: &GradientFlow) -> Result<Figure> {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    Figure::from_panels(&[Panel::Line(chart)], 1, (720, 420), text)
+    Figure::from_panels(vec![Panel::Line(chart)], 1, (720, 420), text)
 }

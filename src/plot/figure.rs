@@ -5,8 +5,13 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::panel::{draw_panel, Panel};
+use super::plot_error;
 use crate::display::MimeBundle;
 use crate::error::{Error, Result};
+use crate::limits::check_output;
+
+/// The most panels one figure draws.
+pub const MAX_PANELS: usize = 32;
 
 /// An SVG chart that renders inline in the notebook.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,20 +20,24 @@ pub struct Figure {
     text: String,
 }
 
-/// Converts a plotters error into the crate's.
-pub(crate) fn plot_error(e: impl std::fmt::Display) -> Error {
-    Error::Plot(e.to_string())
-}
-
 impl Figure {
-    /// Draws `panels` on a grid of `cols` columns, each panel `panel_size` pixels.
-    /// `text` is what a text-only front end shows instead of the picture.
+    /// Draws `panels` on a grid of `cols` columns, each panel `panel_size` pixels, after
+    /// making each drawable whatever its data. `text` is what a text-only front end shows
+    /// instead of the picture.
     pub(crate) fn from_panels(
-        panels: &[Panel],
+        panels: Vec<Panel>,
         cols: usize,
         panel_size: (u32, u32),
         text: String,
     ) -> Result<Figure> {
+        if panels.len() > MAX_PANELS {
+            return Err(Error::param(
+                "number of panels",
+                panels.len(),
+                format!("a figure draws at most {MAX_PANELS}: compare fewer runs at once"),
+            ));
+        }
+        let panels: Vec<Panel> = panels.into_iter().map(Panel::drawable).collect();
         let cols = cols.clamp(1, panels.len().max(1));
         let rows = panels.len().div_ceil(cols).max(1);
         let size = (panel_size.0 * cols as u32, panel_size.1 * rows as u32);
@@ -37,17 +46,22 @@ impl Figure {
             let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
             root.fill(&WHITE).map_err(plot_error)?;
             let areas = root.split_evenly((rows, cols));
-            for (area, panel) in areas.iter().zip(panels) {
+            for (area, panel) in areas.iter().zip(&panels) {
                 draw_panel(area, panel)?;
             }
             root.present().map_err(plot_error)?;
         }
-        Ok(Figure { svg, text })
+        Figure::from_svg(svg, text)
     }
 
-    /// A figure from a finished SVG document.
-    pub(crate) fn from_svg(svg: String, text: String) -> Figure {
-        Figure { svg, text }
+    /// A figure from a finished SVG document, refused if a browser would choke on it.
+    pub(crate) fn from_svg(svg: String, text: String) -> Result<Figure> {
+        check_output(
+            || "the chart".into(),
+            Some(svg.len() as u128),
+            "draw less at once",
+        )?;
+        Ok(Figure { svg, text })
     }
 
     /// The SVG document.

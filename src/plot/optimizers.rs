@@ -1,7 +1,8 @@
 //! Charts of Lesson 2: learning rates on a bowl, optimizer paths on the book's valley.
 
 use super::figure::Figure;
-use super::panel::{color, Legend, LineChart, Note, Panel, Series, BLACK, LIGHT_GRAY};
+use super::palette::{color, BLACK, LIGHT_GRAY};
+use super::panel::{Legend, LineChart, Note, Panel, Series};
 use crate::error::{Error, Result};
 use crate::experiments::bowl;
 use crate::optim::{valley, Trajectory};
@@ -36,17 +37,19 @@ pub fn learning_rate_chart(runs: &[(f64, Vec<f64>)]) -> Result<Figure> {
             chart.series.push(Series::background(curve, color(7)));
             chart.series.push(
                 Series::new(
-                    format!("{} steps, x = {last:.3e}", xs.len() - 1),
+                    format!("{} steps, x = {last:.3e}", xs.len().saturating_sub(1)),
                     xs.iter().map(|&x| (x, bowl(x))).collect(),
                     color(3),
                 )
                 .with_markers(),
             );
-            chart.notes.push(Note {
-                at: (xs[0], bowl(xs[0])),
-                text: "start".into(),
-                color: color(2),
-            });
+            if let Some(&start) = xs.first() {
+                chart.notes.push(Note {
+                    at: (start, bowl(start)),
+                    text: "start".into(),
+                    color: color(2),
+                });
+            }
             chart.legend = Legend::UpperRight;
             Panel::Line(chart)
         })
@@ -56,13 +59,13 @@ pub fn learning_rate_chart(runs: &[(f64, Vec<f64>)]) -> Result<Figure> {
         .map(|(lr, xs)| {
             format!(
                 "lr {lr}: x after {} steps = {:.4e}",
-                xs.len() - 1,
+                xs.len().saturating_sub(1),
                 xs.last().copied().unwrap_or(0.0)
             )
         })
         .collect::<Vec<_>>()
         .join("; ");
-    Figure::from_panels(&panels, 3, (380, 320), text)
+    Figure::from_panels(panels, 3, (380, 320), text)
 }
 
 /// Contour lines x²/20 + y² = c of the valley (ellipses), for the path panels.
@@ -127,5 +130,5 @@ pub fn optimizer_paths(paths: &[(String, Trajectory)]) -> Result<Figure> {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    Figure::from_panels(&panels, 3, (400, 300), text)
+    Figure::from_panels(panels, 3, (400, 300), text)
 }

@@ -1,34 +1,22 @@
 //! One chart area: line charts (with markers, bands and notes) and bar charts, described
 //! as plain data and drawn by plotters.
+//!
+//! Before drawing, every panel is made drawable whatever its data: points that are not
+//! finite numbers are dropped (and the title says how many), values beyond ±10¹² are cut
+//! to it, long series are thinned to 2,000 points, and every axis range is finite and not
+//! empty. plotters never sees a range it cannot draw (with infinite or enormous ranges its
+//! tick search does not end).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::figure::plot_error;
+use super::plot_error;
 use crate::error::Result;
 
-/// The tab10 palette: distinguishable colours for up to ten series.
-pub(crate) const COLORS: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-
-/// Contour lines and other background lines.
-pub(crate) const LIGHT_GRAY: RGBColor = RGBColor(200, 200, 210);
-/// Marks such as the minimum of a function.
-pub(crate) const BLACK: RGBColor = RGBColor(0, 0, 0);
-
-pub(crate) fn color(i: usize) -> RGBColor {
-    COLORS[i % COLORS.len()]
-}
+/// Values are drawn within ±this; beyond it they are cut to it.
+const LIMIT: f64 = 1e12;
+/// The most points a series keeps (the SVG stays small).
+const MAX_POINTS: usize = 2000;
 
 /// A polyline with an optional legend entry.
 #[derive(Clone, Debug)]
@@ -146,8 +134,143 @@ pub(crate) enum Panel {
     Bars(BarChart),
 }
 
+/// Bars of a histogram: (from, to, count).
+pub(crate) type Bars = Vec<(f64, f64, f64)>;
+
+/// `bins` bars of equal width over `range` counting the `values` inside it (the last bar
+/// includes the range's end), and how many values were left out (outside, or not finite).
+pub(crate) fn histogram(
+    values: impl Iterator<Item = f64>,
+    range: (f64, f64),
+    bins: usize,
+) -> (Bars, usize) {
+    let width = (range.1 - range.0) / bins as f64;
+    let mut counts = vec![0.0; bins];
+    let mut outside = 0;
+    for v in values {
+        if v.is_finite() && (range.0..=range.1).contains(&v) && width > 0.0 {
+            counts[(((v - range.0) / width) as usize).min(bins - 1)] += 1.0;
+        } else {
+            outside += 1;
+        }
+    }
+    let bars = counts
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                range.0 + i as f64 * width,
+                range.0 + (i + 1) as f64 * width,
+                c,
+            )
+        })
+        .collect();
+    (bars, outside)
+}
+
+impl Panel {
+    /// The panel made drawable (see the module's docs); the number of values dropped
+    /// because they were not finite is added to its title.
+    pub(crate) fn drawable(mut self) -> Panel {
+        let dropped = match &mut self {
+            Panel::Line(chart) => sanitize_lines(chart),
+            Panel::Bars(chart) => sanitize_bars(chart),
+        };
+        if dropped > 0 {
+            let title = match &mut self {
+                Panel::Line(chart) => &mut chart.title,
+                Panel::Bars(chart) => &mut chart.title,
+            };
+            title.push_str(&format!(" ({dropped} values not drawn: not finite)"));
+        }
+        self
+    }
+}
+
+/// Keeps finite points, cut to ±LIMIT; returns how many were dropped.
+fn clean(points: &mut Vec<(f64, f64)>) -> usize {
+    let before = points.len();
+    points.retain(|p| p.0.is_finite() && p.1.is_finite());
+    for p in points.iter_mut() {
+        *p = (p.0.clamp(-LIMIT, LIMIT), p.1.clamp(-LIMIT, LIMIT));
+    }
+    before - points.len()
+}
+
+/// A finite, non-empty range, or `None`.
+fn usable(range: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    range
+        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite() && lo < hi)
+        .map(|(lo, hi)| (lo.max(-LIMIT), hi.min(LIMIT)))
+        .filter(|(lo, hi)| lo < hi)
+}
+
+fn sanitize_lines(chart: &mut LineChart) -> usize {
+    let mut dropped = 0;
+    for series in &mut chart.series {
+        dropped += clean(&mut series.points);
+        let step = series.points.len().div_ceil(MAX_POINTS).max(1);
+        if step > 1 {
+            let last = series.points.last().copied();
+            series.points = series.points.iter().copied().step_by(step).collect();
+            series
+                .points
+                .extend(last.filter(|l| series.points.last() != Some(l)));
+        }
+    }
+    for (band, _) in &mut chart.bands {
+        clean(band);
+    }
+    chart
+        .notes
+        .retain(|n| n.at.0.is_finite() && n.at.1.is_finite());
+    for note in &mut chart.notes {
+        note.at = (
+            note.at.0.clamp(-LIMIT, LIMIT),
+            note.at.1.clamp(-LIMIT, LIMIT),
+        );
+    }
+    chart.x_range = usable(chart.x_range);
+    chart.y_range = usable(chart.y_range);
+    // With a fixed range, points far outside it are cut to a band around it: plotters
+    // maps them to pixel coordinates that would overflow.
+    let band = |range: Option<(f64, f64)>| {
+        range.map_or((-LIMIT, LIMIT), |(lo, hi)| {
+            (lo - 10.0 * (hi - lo), hi + 10.0 * (hi - lo))
+        })
+    };
+    let ((x_lo, x_hi), (y_lo, y_hi)) = (band(chart.x_range), band(chart.y_range));
+    let cut = |p: &mut (f64, f64)| *p = (p.0.clamp(x_lo, x_hi), p.1.clamp(y_lo, y_hi));
+    chart
+        .series
+        .iter_mut()
+        .flat_map(|s| s.points.iter_mut())
+        .for_each(cut);
+    chart
+        .bands
+        .iter_mut()
+        .flat_map(|(b, _)| b.iter_mut())
+        .for_each(cut);
+    chart.notes.iter_mut().for_each(|n| cut(&mut n.at));
+    dropped
+}
+
+fn sanitize_bars(chart: &mut BarChart) -> usize {
+    let before = chart.bars.len();
+    chart
+        .bars
+        .retain(|(a, b, h)| a.is_finite() && b.is_finite() && h.is_finite());
+    chart.x_range = usable(Some(chart.x_range)).unwrap_or((0.0, 1.0));
+    if !chart.y_max.is_finite() {
+        chart.y_max = chart.bars.iter().map(|b| b.2).fold(0.0, f64::max);
+    }
+    chart.y_max = chart.y_max.min(LIMIT);
+    before - chart.bars.len()
+}
+
 const FONT: &str = "sans-serif";
 
+/// Draws a panel made drawable by [`Panel::drawable`].
 pub(crate) fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, panel: &Panel) -> Result<()> {
     match panel {
         Panel::Line(chart) => draw_lines(area, chart),
@@ -155,20 +278,23 @@ pub(crate) fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, panel: &Pane
     }
 }
 
-/// The range covering all points, padded by 5%, or `fixed` when given.
+/// The range covering all points, padded by 5%, or `fixed` when given; (0, 1) when there
+/// is nothing to cover.
 fn extent(fixed: Option<(f64, f64)>, values: impl Iterator<Item = f64>) -> (f64, f64) {
     if let Some(range) = fixed {
         return range;
     }
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if !lo.is_finite() {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
     }
-    let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 };
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        0.5 * lo.abs().max(1.0)
+    };
     (lo - pad, hi + pad)
 }
 
@@ -185,23 +311,18 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         .caption(&spec.title, (FONT, 16))
         .margin(10)
         .x_label_area_size(38)
-        .y_label_area_size(52)
+        .y_label_area_size(60)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(plot_error)?;
     let log10 = spec.log10_y;
-    // Whole numbers on wide axes (iterations), two decimals on narrow ones.
-    let x_format = move |v: &f64| {
-        if x1 - x0 >= 20.0 {
-            format!("{v:.0}")
-        } else {
-            format!("{v:.1}")
-        }
-    };
+    // whole numbers on wide axes (iterations), few decimals on narrow ones, powers of ten
+    // on large ones
+    let x_format = move |v: &f64| number_label(*v, x1 - x0);
     let y_format = move |v: &f64| {
         if log10 {
             format!("1e{v:.0}")
         } else {
-            format!("{v:.2}")
+            number_label(*v, y1 - y0)
         }
     };
     chart
@@ -226,11 +347,7 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
     }
     for series in &spec.series {
         let style = series.color.stroke_width(series.width);
-        let points = series
-            .points
-            .iter()
-            .copied()
-            .filter(|p| p.0.is_finite() && p.1.is_finite());
+        let points = series.points.iter().copied();
         let drawn = if series.dashed {
             chart
                 .draw_series(DashedLineSeries::new(points, 6, 4, style))
@@ -292,6 +409,18 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
     Ok(())
 }
 
+/// A tick label: whole numbers on wide axes, two decimals on narrow ones, scientific
+/// notation for large or tiny numbers.
+fn number_label(v: f64, span: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        format!("{v:.1e}")
+    } else if span >= 20.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 fn draw_bars(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &BarChart) -> Result<()> {
     let y_max = if spec.y_max > 0.0 {
         spec.y_max * 1.05
@@ -305,11 +434,14 @@ fn draw_bars(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &BarChart) -> Resu
         .y_label_area_size(if spec.show_y_labels { 48 } else { 8 })
         .build_cartesian_2d(spec.x_range.0..spec.x_range.1, 0.0..y_max)
         .map_err(plot_error)?;
+    let span = spec.x_range.1 - spec.x_range.0;
+    let x_format = move |v: &f64| number_label(*v, span);
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(spec.x_label.as_str())
         .label_style((FONT, 11))
         .axis_desc_style((FONT, 12))
         .x_labels(5)
+        .x_label_formatter(&x_format)
         .disable_mesh();
     if !spec.show_y_labels {
         mesh.y_labels(0);
@@ -320,7 +452,7 @@ fn draw_bars(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &BarChart) -> Resu
         .draw_series(
             spec.bars
                 .iter()
-                .map(|&(a, b, h)| Rectangle::new([(a, 0.0), (b, h)], fill)),
+                .map(|&(a, b, h)| Rectangle::new([(a, 0.0), (b, h.min(y_max))], fill)),
         )
         .map_err(plot_error)?;
     Ok(())

@@ -4,13 +4,14 @@
 use ndarray::Array1;
 
 use super::figure::Figure;
-use super::panel::{color, BarChart, Legend, LineChart, Note, Panel, Series, BLACK, LIGHT_GRAY};
+use super::palette::{color, BLACK, LIGHT_GRAY};
+use super::panel::{histogram, BarChart, Bars, Legend, LineChart, Note, Panel, Series};
 use crate::error::{Error, Result};
 use crate::experiments::ConstraintGeometry;
 use crate::train::History;
 
 /// Training and test accuracy with the gap between them shaded and its final size noted.
-pub fn overfitting_curves(history: &History) -> Figure {
+pub fn overfitting_curves(history: &History) -> Result<Figure> {
     let points = |values: &[f64]| -> Vec<(f64, f64)> {
         history
             .eval_iterations
@@ -49,8 +50,7 @@ pub fn overfitting_curves(history: &History) -> Figure {
         chart.series.push(Series::new("test set", test, color(1)));
     }
     chart.legend = Legend::LowerRight;
-    Figure::from_panels(&[Panel::Line(chart)], 1, (680, 400), text)
-        .expect("fixed ranges always draw")
+    Figure::from_panels(vec![Panel::Line(chart)], 1, (680, 400), text)
 }
 
 /// Histograms of the learned weights of several networks (shared x range), each titled
@@ -63,52 +63,47 @@ pub fn weight_histograms(weights: &[(&str, Array1<f64>)]) -> Result<Figure> {
             "give at least one (label, weights) pair",
         ));
     }
-    // Shared range: the 99th percentile of |w| over all networks, so outliers do not squash the bars.
+    // Shared range: the 99th percentile of the finite |w| over all networks, so outliers do
+    // not squash the bars.
     let mut magnitudes: Vec<f64> = weights
         .iter()
         .flat_map(|(_, w)| w.iter().map(|v| v.abs()))
+        .filter(|v| v.is_finite())
         .collect();
     magnitudes.sort_by(f64::total_cmp);
     let reach = magnitudes
         .get(magnitudes.len() * 99 / 100)
         .copied()
         .unwrap_or(1.0)
-        .max(1e-6);
-    const BINS: usize = 41;
-    let width = 2.0 * reach / BINS as f64;
-    let counts: Vec<Vec<f64>> = weights
+        .clamp(1e-6, 1e12);
+    let bars: Vec<(Bars, usize)> = weights
         .iter()
-        .map(|(_, w)| {
-            let mut counts = vec![0.0; BINS];
-            for &v in w.iter().filter(|v| v.abs() <= reach) {
-                counts[(((v + reach) / width) as usize).min(BINS - 1)] += 1.0;
-            }
-            counts
-        })
+        .map(|(_, w)| histogram(w.iter().copied(), (-reach, reach), 41))
         .collect();
-    let y_max = counts.iter().flatten().copied().fold(0.0, f64::max);
+    let y_max = bars
+        .iter()
+        .flat_map(|(b, _)| b.iter().map(|b| b.2))
+        .fold(0.0, f64::max);
     let near_zero = |w: &Array1<f64>| {
         w.iter().filter(|v| v.abs() < 1e-3).count() as f64 / w.len().max(1) as f64
     };
     let panels: Vec<Panel> = weights
         .iter()
-        .zip(&counts)
+        .zip(bars)
         .enumerate()
-        .map(|(i, ((label, w), counts))| {
+        .map(|(i, ((label, w), (bars, outside)))| {
+            let outside = if outside > 0 {
+                format!(", {outside} beyond the axis")
+            } else {
+                String::new()
+            };
             Panel::Bars(BarChart {
-                title: format!("{label}: {:.0}% with |w| < 0.001", 100.0 * near_zero(w)),
+                title: format!(
+                    "{label}: {:.0}% with |w| < 0.001{outside}",
+                    100.0 * near_zero(w)
+                ),
                 x_label: "weight".into(),
-                bars: counts
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &c)| {
-                        (
-                            -reach + k as f64 * width,
-                            -reach + (k + 1) as f64 * width,
-                            c,
-                        )
-                    })
-                    .collect(),
+                bars,
                 x_range: (-reach, reach),
                 y_max,
                 show_y_labels: i == 0,
@@ -128,12 +123,12 @@ pub fn weight_histograms(weights: &[(&str, Array1<f64>)]) -> Result<Figure> {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    Figure::from_panels(&panels, weights.len().min(3), (360, 280), text)
+    Figure::from_panels(panels, weights.len().min(3), (360, 280), text)
 }
 
 /// P68: the loss's contours around its unregularised optimum w*, the L2 circle (left) and the
 /// L1 diamond (right), and where each constrained optimum lies.
-pub fn constraint_chart(geometry: &ConstraintGeometry) -> Figure {
+pub fn constraint_chart(geometry: &ConstraintGeometry) -> Result<Figure> {
     let (a, b) = geometry.optimum;
     let ellipse = |c: f64| -> Vec<(f64, f64)> {
         (0..=160)
@@ -203,5 +198,5 @@ pub fn constraint_chart(geometry: &ConstraintGeometry) -> Figure {
         geometry.l1_optimum,
         geometry.l1_optimum.0 == 0.0 || geometry.l1_optimum.1 == 0.0
     );
-    Figure::from_panels(&panels, 2, (480, 480), text).expect("fixed ranges always draw")
+    Figure::from_panels(panels.to_vec(), 2, (480, 480), text)
 }

@@ -4,7 +4,8 @@
 use std::borrow::Borrow;
 
 use super::figure::Figure;
-use super::panel::{color, Legend, LineChart, Note, Panel, Series};
+use super::palette::color;
+use super::panel::{Legend, LineChart, Note, Panel, Series};
 use crate::error::{Error, Result};
 use crate::experiments::BatchNormRun;
 use crate::train::History;
@@ -60,10 +61,9 @@ fn accuracy_panel(history: &History, x_range: (f64, f64)) -> Panel {
 
 /// Train and test accuracy of one run over the iterations (the course's `accuracy` plot,
 /// y from 0 to 1, x at the iterations where they were measured).
-pub fn accuracy_curves(history: &History) -> Figure {
+pub fn accuracy_curves(history: &History) -> Result<Figure> {
     let panel = accuracy_panel(history, x_range(&[history]));
-    Figure::from_panels(&[panel], 1, (680, 400), history.summary())
-        .expect("fixed ranges always draw")
+    Figure::from_panels(vec![panel], 1, (680, 400), history.summary())
 }
 
 /// One panel per run with its training and test accuracy (for learning-rate sweeps).
@@ -79,7 +79,7 @@ pub fn accuracy_grid<H: Borrow<History>>(histories: &[H]) -> Result<Figure> {
         .map(|h| h.summary())
         .collect::<Vec<_>>()
         .join("\n");
-    Figure::from_panels(&panels, 3, (400, 300), text)
+    Figure::from_panels(panels, 3, (400, 300), text)
 }
 
 /// Several runs side by side: test accuracy (left) and training accuracy (right), one
@@ -116,7 +116,7 @@ pub fn accuracy_comparison<H: Borrow<History>>(histories: &[H]) -> Result<Figure
         .map(|h| h.summary())
         .collect::<Vec<_>>()
         .join("\n");
-    Figure::from_panels(&panels, 2, (620, 440), text)
+    Figure::from_panels(panels.to_vec(), 2, (620, 440), text)
 }
 
 /// The book's `smooth_curve`: a Kaiser window (length 11, β = 2) moved over the series,
@@ -215,7 +215,7 @@ pub fn loss_curves<H: Borrow<History>>(histories: &[H], smooth: bool) -> Result<
         })
         .collect::<Vec<_>>()
         .join("\n");
-    Figure::from_panels(&[Panel::Line(chart)], 1, (720, 440), text)
+    Figure::from_panels(vec![Panel::Line(chart)], 1, (720, 440), text)
 }
 
 /// The book's batch-norm figure: one panel per weight scale, training accuracy with batch
@@ -265,5 +265,5 @@ pub fn batch_norm_grid(runs: &[BatchNormRun]) -> Result<Figure> {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    Figure::from_panels(&panels, 4, (300, 230), text)
+    Figure::from_panels(panels, 4, (300, 230), text)
 }
