@@ -13,9 +13,15 @@ A folder is held with a POSIX lock on `target/kernels/<n>/lock`. The lock belong
 kernel's process (this one, after `exec`), so the system releases it when the kernel exits,
 however it exits. `cargo clean` removes the folders; they are only a cache.
 
+Both kernelspecs setup writes (this launcher's in .venv, and the user-wide one that
+`evcxr_jupyter --install` registers) carry KERNEL_ENV, the settings that make evcxr compile
+the library without debug checks: a notebook's first cell then only loads it.
+
 Usage:
     kernel.py install EVCXR_JUPYTER_PATH   writes the kernelspec "rust" into this Python's
                                            environment (scripts/setup does this)
+    kernel.py add-env KERNEL_JSON          adds KERNEL_ENV to an existing kernelspec (setup
+                                           does this for the user-wide one)
     kernel.py EVCXR_JUPYTER_PATH --control_file CONNECTION_FILE   (what the kernelspec runs)
 """
 import contextlib
@@ -29,6 +35,14 @@ from pathlib import Path
 # DL_LESSONS_KERNEL_FOLDERS moves the folders (scripts/bench_kernel.py starts from empty ones).
 KERNELS = Path(os.environ.get("DL_LESSONS_KERNEL_FOLDERS") or Path(__file__).resolve().parent.parent / "target" / "kernels")
 MAX_FOLDERS = 16
+
+# Cargo reads these for every build evcxr runs: the library compiled with its optimisations
+# (evcxr's default opt-level 2) and without debug assertions and overflow checks, which
+# would make training about thirty times slower.
+KERNEL_ENV = {
+    "CARGO_PROFILE_DEV_DEBUG_ASSERTIONS": "false",
+    "CARGO_PROFILE_DEV_OVERFLOW_CHECKS": "false",
+}
 
 
 def claim_folder():
@@ -90,6 +104,7 @@ def install(evcxr):
         "display_name": "Rust",
         "interrupt_mode": "message",
         "language": "rust",
+        "env": KERNEL_ENV,
     }
     path = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "rust" / "kernel.json"
     text = json.dumps(spec, indent=2) + "\n"
@@ -101,11 +116,26 @@ def install(evcxr):
     print(f"[setup] wrote the project's kernelspec: {path}")
 
 
+def add_env(kernel_json):
+    """Adds KERNEL_ENV to the kernelspec at `kernel_json`, keeping what else it sets."""
+    path = Path(kernel_json)
+    spec = json.loads(path.read_text())
+    env = {**spec.get("env", {}), **KERNEL_ENV}
+    if spec.get("env") == env:
+        print(f"[setup] {path} has the library's build settings")
+        return
+    spec["env"] = env
+    path.write_text(json.dumps(spec, indent=2) + "\n")
+    print(f"[setup] added the library's build settings to {path}")
+
+
 def main():
-    if len(sys.argv) < 2 or (sys.argv[1] == "install" and len(sys.argv) != 3):
+    if len(sys.argv) < 2 or (sys.argv[1] in ("install", "add-env") and len(sys.argv) != 3):
         sys.exit(__doc__)
     if sys.argv[1] == "install":
         return install(sys.argv[2])
+    if sys.argv[1] == "add-env":
+        return add_env(sys.argv[2])
     evcxr, args = sys.argv[1], sys.argv[2:]
     try:
         folder = claim_folder()

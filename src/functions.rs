@@ -226,6 +226,28 @@ pub fn cross_entropy_error<S: Data<Elem = f64>>(
     Ok(-sum / n as f64)
 }
 
+/// Labels as one-hot rows (the course's `one_hot_label=True`): row i is 1 at column t_i.
+/// A label that is not below `classes` is an error.
+///
+/// ```
+/// use dl_lessons::{functions::one_hot, ndarray::array};
+/// assert_eq!(one_hot(&array![2, 0], 3).unwrap(), array![[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]);
+/// ```
+pub fn one_hot(t: &Array1<usize>, classes: usize) -> Result<Array2<f64>> {
+    if let Some(&bad) = t.iter().find(|&&ti| ti >= classes) {
+        return Err(Error::param(
+            "label",
+            bad,
+            format!("must be below classes = {classes}"),
+        ));
+    }
+    let mut d = Array2::zeros((t.len(), classes));
+    for (i, &ti) in t.iter().enumerate() {
+        d[[i, ti]] = 1.0;
+    }
+    Ok(d)
+}
+
 /// The index of the largest value of each row (first one on ties, like numpy's argmax).
 pub fn argmax_rows<S: Data<Elem = f64>>(y: &ArrayBase<S, ndarray::Ix2>) -> Array1<usize> {
     y.map_axis(Axis(1), |row| {

@@ -12,8 +12,6 @@
 
 use std::time::Instant;
 
-use rand::Rng as _;
-
 use crate::data::Dataset;
 use crate::error::{count_in, Error, Result};
 use crate::init::rng;
@@ -113,6 +111,35 @@ pub struct History {
 }
 
 impl History {
+    /// A history of accuracies measured by hand (a training loop written in a cell), to
+    /// chart with the library's charts: `eval_iterations`, and the training and test
+    /// accuracy at each (the test list may be empty).
+    pub fn from_accuracies(
+        label: impl Into<String>,
+        eval_iterations: Vec<usize>,
+        train_accuracy: Vec<f64>,
+        test_accuracy: Vec<f64>,
+    ) -> Result<History> {
+        let n = eval_iterations.len();
+        if train_accuracy.len() != n || !(test_accuracy.is_empty() || test_accuracy.len() == n) {
+            return Err(Error::Geometry(format!(
+                "History::from_accuracies: {n} iterations but {} training and {} test accuracies",
+                train_accuracy.len(),
+                test_accuracy.len()
+            )));
+        }
+        let iterations = eval_iterations.iter().max().copied().unwrap_or(0);
+        Ok(History {
+            label: label.into(),
+            train_loss: vec![f64::NAN; iterations.min(MAX_ITERATIONS)],
+            eval_iterations,
+            train_accuracy,
+            test_accuracy,
+            diverged: None,
+            seconds: 0.0,
+        })
+    }
+
     /// The same history under another legend label.
     pub fn labelled(mut self, label: impl Into<String>) -> History {
         self.label = label.into();
@@ -127,6 +154,11 @@ impl History {
     /// The last measured training accuracy, if any was measured.
     pub fn final_train_accuracy(&self) -> Option<f64> {
         self.train_accuracy.last().copied()
+    }
+
+    /// Wall-clock seconds per training iteration (accuracy measurements included).
+    pub fn seconds_per_iteration(&self) -> f64 {
+        self.seconds / self.train_loss.len().max(1) as f64
     }
 
     /// One line: label, final accuracies, and where it stopped if it diverged.
@@ -189,12 +221,8 @@ pub fn train(
         seconds: 0.0,
     };
     let mut watch = DivergenceWatch::default();
-    let train_size = data.train_size();
     for i in 1..=config.iters_num {
-        let batch_mask: Vec<usize> = (0..config.batch_size)
-            .map(|_| rng.random_range(0..train_size))
-            .collect();
-        let (x_batch, t_batch) = data.train_batch(&batch_mask);
+        let (x_batch, t_batch) = data.random_batch(config.batch_size, &mut rng)?;
         let loss = net.gradient(&x_batch, &t_batch)?;
         history.train_loss.push(loss);
         let mut stop = watch.loss(loss);

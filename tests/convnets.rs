@@ -223,7 +223,7 @@ fn lenet_and_alexnet_have_the_lecture_numbers() {
         .collect();
     assert_eq!(params, vec![156, 2_416, 48_120, 10_164, 850]);
 
-    let alex = alexnet(false).summary().unwrap();
+    let alex = alexnet(AlexNetHead::Flatten).summary().unwrap();
     let convs: Vec<Vec<usize>> = alex
         .rows
         .iter()
@@ -254,8 +254,19 @@ fn lenet_and_alexnet_have_the_lecture_numbers() {
         let k = names.iter().position(|n| *n == affine).unwrap();
         assert!(names[k + 2].starts_with("Dropout"), "{names:?}");
     }
-    let global = alexnet(true).summary().unwrap();
-    assert_eq!(values_before_the_first_affine(&global), 256);
+    for head in [
+        AlexNetHead::GlobalMaxPooling,
+        AlexNetHead::GlobalAveragePooling,
+    ] {
+        let global = alexnet(head).summary().unwrap();
+        assert_eq!(values_before_the_first_affine(&global), 256, "{head:?}");
+    }
+    assert!(alexnet(AlexNetHead::GlobalMaxPooling)
+        .summary()
+        .unwrap()
+        .rows
+        .iter()
+        .any(|r| r.name == "GlobalMaxPool1"));
 }
 
 #[test]

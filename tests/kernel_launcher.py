@@ -110,6 +110,19 @@ def test_install_writes_a_kernelspec_that_runs_the_launcher():
         spec = json.loads((Path(prefix) / "share" / "jupyter" / "kernels" / "rust" / "kernel.json").read_text())
         assert spec["argv"] == [str(python), str(LAUNCHER), "/opt/evcxr_jupyter", "--control_file", "{connection_file}"], spec
         assert spec["language"] == "rust"
+        assert spec["env"]["CARGO_PROFILE_DEV_DEBUG_ASSERTIONS"] == "false", spec
+
+
+def test_add_env_gives_a_kernelspec_the_build_settings_and_keeps_the_rest():
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "kernel.json"
+        path.write_text(json.dumps({"argv": ["evcxr_jupyter"], "env": {"MINE": "1"}}))
+        for _ in range(2):  # the second run changes nothing
+            subprocess.run([sys.executable, str(LAUNCHER), "add-env", str(path)], check=True, stdout=subprocess.DEVNULL)
+        spec = json.loads(path.read_text())
+        assert spec["argv"] == ["evcxr_jupyter"], spec
+        assert spec["env"] == {"MINE": "1", "CARGO_PROFILE_DEV_DEBUG_ASSERTIONS": "false",
+                               "CARGO_PROFILE_DEV_OVERFLOW_CHECKS": "false"}, spec
 
 
 def main():

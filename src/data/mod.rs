@@ -4,17 +4,21 @@
 //! A [`Dataset`] holds `x_train` (N, ...) with pixels in 0..1, integer labels `t_train`
 //! (N,), and the same for the test split.
 
+mod augment;
 mod digits;
 mod minibatch;
 mod mnist;
 
+pub use augment::random_crop;
 pub use minibatch::{batch_ranges, minibatch_table, minibatches};
 pub use mnist::{load_idx_images, load_idx_labels};
 
 use ndarray::{s, Array1, ArrayD, Axis, IxDyn};
 
-use crate::error::{at_least_one, Error, Result};
+use crate::error::{at_least_one, count_in, Error, Result};
+use crate::init::Rng;
 use crate::limits::{check_memory, f64_bytes, product};
+use rand::Rng as _;
 
 /// Training and test samples with class labels.
 #[derive(Clone, Debug)]
@@ -170,6 +174,34 @@ impl Dataset {
         shape[0] = indices.len();
         let x_batch = ArrayD::from_shape_vec(shape, batch).expect("sizes match");
         (x_batch, indices.iter().map(|&i| self.t_train[i]).collect())
+    }
+
+    /// A mini-batch drawn as the course draws it: `batch_size` training samples chosen at
+    /// random with replacement (`batch_mask = np.random.choice(train_size, batch_size)`),
+    /// then `x_train[batch_mask]`, `t_train[batch_mask]`.
+    ///
+    /// ```
+    /// use dl_lessons::prelude::*;
+    /// let data = Dataset::digits(0);
+    /// let (x_batch, t_batch) = data.random_batch(100, &mut rng(0))?;
+    /// assert_eq!((x_batch.shape(), t_batch.len()), (&[100, 64][..], 100));
+    /// # Ok::<(), dl_lessons::Error>(())
+    /// ```
+    pub fn random_batch(
+        &self,
+        batch_size: usize,
+        rng: &mut Rng,
+    ) -> Result<(ArrayD<f64>, Array1<usize>)> {
+        count_in(
+            "batch_size",
+            batch_size,
+            self.train_size(),
+            &format!("the training set has {} samples", self.train_size()),
+        )?;
+        let batch_mask: Vec<usize> = (0..batch_size)
+            .map(|_| rng.random_range(0..self.train_size()))
+            .collect();
+        Ok(self.train_batch(&batch_mask))
     }
 
     /// Test sample `index` (one image or vector, without the batch axis), e.g. to see what

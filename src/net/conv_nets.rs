@@ -363,10 +363,21 @@ pub fn lenet() -> Architecture {
     }
 }
 
+/// What AlexNet's convolutions hand to its fully connected layers: the lecture compares
+/// three ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlexNetHead {
+    /// The 256 maps of 13x13 flattened: 43,264 values.
+    Flatten,
+    /// The largest value of each map: 256 values.
+    GlobalMaxPooling,
+    /// The mean of each map: 256 values.
+    GlobalAveragePooling,
+}
+
 /// AlexNet as the lecture sizes it: 224x224x3 → 96@55x55 → 256@27x27 → 384@13x13 →
-/// 384@13x13 → 256@13x13 → flatten 43,264 → 4096 → 4096 → 1000, dropout after both
-/// 4096-unit layers. With `global_pooling` the 256 maps are averaged to 256 values instead
-/// of flattened.
+/// 384@13x13 → 256@13x13 → `head` (flatten 43,264, or global max or average pooling 256)
+/// → 4096 → 4096 → 1000, dropout after both 4096-unit layers.
 ///
 /// The lecture's 224 → 55 with 11x11 filters and stride 4 needs pad 2 and rounding down
 /// ((224 + 4 − 11) / 4 + 1 = 55); the original paper's 227 with pad 0 gives 55 exactly.
@@ -375,11 +386,15 @@ pub fn lenet() -> Architecture {
 /// once more, to 6x6x256, and has 62 million), not meant for this laptop lesson.
 ///
 /// ```
-/// let summary = dl_lessons::net::alexnet(false).summary().unwrap();
+/// use dl_lessons::net::{alexnet, AlexNetHead};
+/// let summary = alexnet(AlexNetHead::Flatten).summary()?;
 /// let flat = summary.rows.iter().find(|r| r.name == "Affine1").unwrap();
 /// assert_eq!(flat.params, 43_264 * 4096 + 4096);
+/// let pooled = alexnet(AlexNetHead::GlobalMaxPooling).summary()?;
+/// assert_eq!(pooled.rows.iter().find(|r| r.name == "Affine1").unwrap().params, 256 * 4096 + 4096);
+/// # Ok::<(), dl_lessons::Error>(())
 /// ```
-pub fn alexnet(global_pooling: bool) -> Architecture {
+pub fn alexnet(head: AlexNetHead) -> Architecture {
     let pool = LayerSpec::Pooling {
         kind: PoolingKind::Max,
         size: 3,
@@ -404,9 +419,17 @@ pub fn alexnet(global_pooling: bool) -> Architecture {
         LayerSpec::conv(256, 3, 1),
         LayerSpec::relu(),
     ];
-    if global_pooling {
-        layers.push(LayerSpec::GlobalPooling(PoolingKind::Average));
-    }
+    let name = match head {
+        AlexNetHead::Flatten => "AlexNet",
+        AlexNetHead::GlobalMaxPooling => {
+            layers.push(LayerSpec::GlobalPooling(PoolingKind::Max));
+            "AlexNet (global max pooling)"
+        }
+        AlexNetHead::GlobalAveragePooling => {
+            layers.push(LayerSpec::GlobalPooling(PoolingKind::Average));
+            "AlexNet (global average pooling)"
+        }
+    };
     let dropout = LayerSpec::Dropout { ratio: 0.5 };
     layers.extend([
         LayerSpec::affine(4096),
@@ -418,11 +441,7 @@ pub fn alexnet(global_pooling: bool) -> Architecture {
         LayerSpec::affine(1000),
     ]);
     Architecture {
-        name: if global_pooling {
-            "AlexNet (global average pooling)".into()
-        } else {
-            "AlexNet".into()
-        },
+        name: name.into(),
         input_shape: vec![3, 224, 224],
         layers,
         init: Init::He,

@@ -9,7 +9,7 @@ mod sequential;
 pub(crate) use architecture::shape_text;
 pub use architecture::{Architecture, LayerSpec, Summary, SummaryRow};
 pub use conv_nets::{
-    alexnet, lenet, ConvNet, ConvParam, DeepConvNet, DeepConvNetConfig, DoubleConvNet,
+    alexnet, lenet, AlexNetHead, ConvNet, ConvParam, DeepConvNet, DeepConvNetConfig, DoubleConvNet,
     DoubleConvNetConfig, SimpleConvNet, SimpleConvNetConfig,
 };
 pub use multi_layer_net::{MultiLayerNet, MultiLayerNetConfig};

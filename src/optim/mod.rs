@@ -87,9 +87,9 @@ pub(crate) fn expect_grad(p: &Param<'_>) -> Result<()> {
 }
 
 /// Per-parameter state arrays, created at zero the first time (or when the parameters
-/// change), as the course's `if self.v is None` does; an error if a gradient's shape is
-/// not its parameter's.
-pub(crate) fn state_for(state: &mut Vec<ArrayD<f64>>, params: &[Param<'_>]) -> Result<()> {
+/// change), as the course's `if self.v is None` does; whether they were just created. An
+/// error if a gradient's shape is not its parameter's.
+pub(crate) fn state_for(state: &mut Vec<ArrayD<f64>>, params: &[Param<'_>]) -> Result<bool> {
     params.iter().try_for_each(expect_grad)?;
     let matches = state.len() == params.len()
         && state
@@ -102,5 +102,5 @@ pub(crate) fn state_for(state: &mut Vec<ArrayD<f64>>, params: &[Param<'_>]) -> R
             .map(|p| ArrayD::zeros(p.value.raw_dim()))
             .collect();
     }
-    Ok(())
+    Ok(!matches)
 }

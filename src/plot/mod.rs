@@ -27,11 +27,14 @@ pub use diagrams::{
     im2col_diagram, im2col_table, pooling_diagram,
 };
 pub use figure::{Figure, MAX_PANELS};
-pub use networks::{feature_maps, filter_grid, misclassified, network_diagram};
-pub use optimizers::{learning_rate_chart, optimizer_paths};
-pub use regularization::{constraint_chart, overfitting_curves, weight_histograms};
+pub use networks::{feature_maps, filter_grid, image_grid, misclassified, network_diagram};
+pub use optimizers::{learning_rate_chart, local_minimum_chart, optimizer_paths};
+pub use regularization::{
+    constraint_chart, overfitting_curves, weight_decay_chart, weight_histograms,
+};
 pub use training::{
-    accuracy_comparison, accuracy_curves, accuracy_grid, batch_norm_grid, loss_curves, smooth_curve,
+    accuracy_comparison, accuracy_curves, accuracy_grid, batch_norm_grid, loss_curves,
+    running_statistics_chart, smooth_curve,
 };
 
 /// Converts a plotters error into the crate's.

@@ -250,3 +250,46 @@ pub fn misclassified(net: &mut Sequential, data: &Dataset, count: usize) -> Resu
         format!("{} misclassified: {text}", wrong.len()),
     )
 }
+
+/// Images side by side, each with its label (crops of a digit, samples of a data set); 8
+/// per row, at most 64.
+///
+/// ```
+/// use dl_lessons::prelude::*;
+/// let digit = Array2::from_shape_fn((8, 8), |(y, x)| (y * x) as f64);
+/// let figure = image_grid("two digits", &[("a".into(), digit.clone()), ("b".into(), digit)])?;
+/// assert!(figure.svg().contains(">b</text>"));
+/// # Ok::<(), dl_lessons::Error>(())
+/// ```
+pub fn image_grid(title: &str, images: &[(String, ndarray::Array2<f64>)]) -> Result<Figure> {
+    count_in("number of images", images.len(), 64, "one picture each")?;
+    check_cells(
+        images
+            .iter()
+            .try_fold(0usize, |sum, (_, i)| sum.checked_add(i.len())),
+        "image sizes",
+    )?;
+    let mut diagram = Diagram::new(title);
+    for row in images.chunks(8) {
+        let cells = row
+            .iter()
+            .map(|(label, image)| {
+                Cells::image(
+                    label.clone(),
+                    image.view(),
+                    pixel_for(image.nrows().max(image.ncols()), 64.0),
+                )
+            })
+            .collect();
+        diagram = diagram.row(cells);
+    }
+    let text = format!(
+        "{title}: {}",
+        images
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Figure::from_svg(diagram.render(), text)
+}

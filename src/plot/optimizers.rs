@@ -4,8 +4,45 @@ use super::figure::Figure;
 use super::palette::{color, BLACK, LIGHT_GRAY};
 use super::panel::{Legend, LineChart, Note, Panel, Series};
 use crate::error::{Error, Result};
-use crate::experiments::bowl;
+use crate::experiments::{bowl, two_minima, Descent};
 use crate::optim::{valley, Trajectory};
+
+/// A panel of a one-dimensional descent: the function `f` and the positions `xs` on it.
+fn descent_panel(title: String, f: fn(f64) -> f64, xs: &[f64], range: Option<(f64, f64)>) -> Panel {
+    let last = xs.last().copied().unwrap_or(0.0);
+    let (lo, hi) = range.unwrap_or_else(|| {
+        let reach = xs
+            .iter()
+            .filter(|x| x.is_finite())
+            .fold(1.0f64, |m, x| m.max(x.abs()))
+            .min(1e6)
+            * 1.1;
+        (-reach, reach)
+    });
+    let curve = (0..=200)
+        .map(|i| lo + (hi - lo) * i as f64 / 200.0)
+        .map(|x| (x, f(x)))
+        .collect();
+    let mut chart = LineChart::new(title, "x", "f(x)");
+    chart.series.push(Series::background(curve, color(7)));
+    chart.series.push(
+        Series::new(
+            format!("{} steps, x = {last:.3e}", xs.len().saturating_sub(1)),
+            xs.iter().map(|&x| (x, f(x))).collect(),
+            color(3),
+        )
+        .with_markers(),
+    );
+    if let Some(&start) = xs.first() {
+        chart.notes.push(Note {
+            at: (start, f(start)),
+            text: "start".into(),
+            color: color(2),
+        });
+    }
+    chart.legend = Legend::UpperRight;
+    Panel::Line(chart)
+}
 
 /// One panel per learning rate: the bowl f(x) = x² and the descent's positions on it.
 pub fn learning_rate_chart(runs: &[(f64, Vec<f64>)]) -> Result<Figure> {
@@ -27,31 +64,7 @@ pub fn learning_rate_chart(runs: &[(f64, Vec<f64>)]) -> Result<Figure> {
                 1.0 => "bounces for ever",
                 _ => "diverges",
             };
-            let last = xs.last().copied().unwrap_or(0.0);
-            let reach = xs.iter().fold(1.0f64, |m, x| m.max(x.abs())).min(1e6) * 1.1;
-            let curve = (0..=200)
-                .map(|i| -reach + 2.0 * reach * i as f64 / 200.0)
-                .map(|x| (x, bowl(x)))
-                .collect();
-            let mut chart = LineChart::new(format!("lr = {lr}: {verdict}"), "x", "f(x) = x²");
-            chart.series.push(Series::background(curve, color(7)));
-            chart.series.push(
-                Series::new(
-                    format!("{} steps, x = {last:.3e}", xs.len().saturating_sub(1)),
-                    xs.iter().map(|&x| (x, bowl(x))).collect(),
-                    color(3),
-                )
-                .with_markers(),
-            );
-            if let Some(&start) = xs.first() {
-                chart.notes.push(Note {
-                    at: (start, bowl(start)),
-                    text: "start".into(),
-                    color: color(2),
-                });
-            }
-            chart.legend = Legend::UpperRight;
-            Panel::Line(chart)
+            descent_panel(format!("lr = {lr}: {verdict}"), bowl, xs, None)
         })
         .collect();
     let text = runs
@@ -61,6 +74,40 @@ pub fn learning_rate_chart(runs: &[(f64, Vec<f64>)]) -> Result<Figure> {
                 "lr {lr}: x after {} steps = {:.4e}",
                 xs.len().saturating_sub(1),
                 xs.last().copied().unwrap_or(0.0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Figure::from_panels(panels, 3, (380, 320), text)
+}
+
+/// One panel per descent on f(x) = x⁴ − 3x² + x (a local minimum near 1.13, the global one
+/// near −1.30), titled with its settings and where it ended.
+pub fn local_minimum_chart(runs: &[Descent]) -> Result<Figure> {
+    if runs.is_empty() {
+        return Err(Error::param("runs", "[]", "give at least one descent"));
+    }
+    let panels = runs
+        .iter()
+        .map(|run| {
+            let title = format!(
+                "lr {}, momentum {}: {}",
+                run.lr,
+                run.momentum,
+                run.verdict()
+            );
+            descent_panel(title, two_minima, &run.xs, Some((-2.2, 2.3)))
+        })
+        .collect();
+    let text = runs
+        .iter()
+        .map(|r| {
+            format!(
+                "lr {} momentum {}: x = {:.4} ({})",
+                r.lr,
+                r.momentum,
+                r.xs.last().copied().unwrap_or(f64::NAN),
+                r.verdict()
             )
         })
         .collect::<Vec<_>>()

@@ -7,7 +7,7 @@ use super::figure::Figure;
 use super::palette::{color, BLACK, LIGHT_GRAY};
 use super::panel::{histogram, BarChart, Bars, Legend, LineChart, Note, Panel, Series};
 use crate::error::{Error, Result};
-use crate::experiments::ConstraintGeometry;
+use crate::experiments::{ConstraintGeometry, WeightDecayRun};
 use crate::train::History;
 
 /// Training and test accuracy with the gap between them shaded and its final size noted.
@@ -199,4 +199,80 @@ pub fn constraint_chart(geometry: &ConstraintGeometry) -> Result<Figure> {
         geometry.l1_optimum.0 == 0.0 || geometry.l1_optimum.1 == 0.0
     );
     Figure::from_panels(panels.to_vec(), 2, (480, 480), text)
+}
+
+/// P63: the L2 sweep in one figure: the weights' norm ‖W‖ against λ (left) and the final
+/// training and test accuracy against λ (right), λ on a log scale; the run with λ = 0, if
+/// there is one, is the dashed line.
+pub fn weight_decay_chart(runs: &[WeightDecayRun]) -> Result<Figure> {
+    if runs.is_empty() {
+        return Err(Error::param("runs", "[]", "give at least one run"));
+    }
+    let (plain, decayed): (Vec<&WeightDecayRun>, Vec<&WeightDecayRun>) =
+        runs.iter().partition(|r| r.lambda == 0.0);
+    let x = |r: &WeightDecayRun| r.lambda.log10();
+    let mut norm = LineChart::new("‖W‖ of the trained network", "log10 λ", "‖W‖");
+    norm.series.push(
+        Series::new(
+            "‖W‖",
+            decayed.iter().map(|r| (x(r), r.weight_norm)).collect(),
+            color(4),
+        )
+        .with_markers(),
+    );
+    let mut accuracy = LineChart::new("final accuracy", "log10 λ", "accuracy");
+    accuracy.y_range = Some((0.0, 1.0));
+    let finals = |pick: fn(&History) -> Option<f64>| -> Vec<(f64, f64)> {
+        decayed
+            .iter()
+            .filter_map(|r| Some((x(r), pick(&r.history)?)))
+            .collect()
+    };
+    accuracy.series.push(
+        Series::new(
+            "training set",
+            finals(History::final_train_accuracy),
+            color(0),
+        )
+        .with_markers(),
+    );
+    accuracy.series.push(
+        Series::new("test set", finals(History::final_test_accuracy), color(1)).with_markers(),
+    );
+    let span = decayed
+        .iter()
+        .map(|r| x(r))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if let Some(p) = plain.first() {
+        let flat = |v: f64| vec![(span.0, v), (span.1, v)];
+        norm.series
+            .push(Series::new("λ = 0", flat(p.weight_norm), color(7)).dashed());
+        if let Some(test) = p.history.final_test_accuracy() {
+            accuracy
+                .series
+                .push(Series::new("test set, λ = 0", flat(test), color(7)).dashed());
+        }
+    }
+    accuracy.legend = Legend::LowerRight;
+    let text = runs
+        .iter()
+        .map(|r| {
+            format!(
+                "λ {}: ‖W‖ {:.3}, train {:.3}, test {:.3}",
+                r.lambda,
+                r.weight_norm,
+                r.history.final_train_accuracy().unwrap_or(f64::NAN),
+                r.history.final_test_accuracy().unwrap_or(f64::NAN)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Figure::from_panels(
+        vec![Panel::Line(norm), Panel::Line(accuracy)],
+        2,
+        (480, 380),
+        text,
+    )
 }

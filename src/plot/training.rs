@@ -7,7 +7,7 @@ use super::figure::Figure;
 use super::palette::color;
 use super::panel::{Legend, LineChart, Note, Panel, Series};
 use crate::error::{Error, Result};
-use crate::experiments::BatchNormRun;
+use crate::experiments::{BatchNormRun, RunningStatistics};
 use crate::train::History;
 
 fn points(iterations: &[usize], values: &[f64]) -> Vec<(f64, f64)> {
@@ -266,4 +266,60 @@ pub fn batch_norm_grid(runs: &[BatchNormRun]) -> Result<Figure> {
         .collect::<Vec<_>>()
         .join("\n");
     Figure::from_panels(panels, 4, (300, 230), text)
+}
+
+/// P31's running statistics: the running mean (left) and variance (right) of a few pixels
+/// after each mini-batch, with each pixel's mean and variance over the whole training set
+/// dashed; they start at 0 and approach it at the rate the momentum sets.
+pub fn running_statistics_chart(stats: &RunningStatistics) -> Result<Figure> {
+    let panel = |title: &str, traces: &[Vec<f64>], targets: &[f64]| {
+        let mut chart = LineChart::new(title, "mini-batches seen", "");
+        for (k, (trace, &target)) in traces.iter().zip(targets).enumerate() {
+            let label = format!("pixel {}", stats.features[k]);
+            chart.series.push(Series::new(
+                label,
+                trace
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| ((i + 1) as f64, v))
+                    .collect(),
+                color(k),
+            ));
+            chart.series.push(
+                Series::background(
+                    vec![(1.0, target), (trace.len().max(1) as f64, target)],
+                    color(k),
+                )
+                .dashed(),
+            );
+        }
+        chart.legend = Legend::LowerRight;
+        Panel::Line(chart)
+    };
+    let title = |what: &str| {
+        format!(
+            "running {what} (momentum {}), dashed: over all training digits",
+            stats.momentum
+        )
+    };
+    let panels = vec![
+        panel(&title("mean"), &stats.running_mean, &stats.data_mean),
+        panel(&title("variance"), &stats.running_var, &stats.data_var),
+    ];
+    let text = stats
+        .features
+        .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            format!(
+                "pixel {f}: running mean {:.4} (all data {:.4}), running var {:.4} (all data {:.4})",
+                stats.running_mean[k].last().copied().unwrap_or(f64::NAN),
+                stats.data_mean[k],
+                stats.running_var[k].last().copied().unwrap_or(f64::NAN),
+                stats.data_var[k]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Figure::from_panels(panels, 2, (560, 380), text)
 }
