@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use dl_lessons::data::Dataset;
 use dl_lessons::experiments::batch_norm_sweep;
-use dl_lessons::matmul::BACKEND;
+use dl_lessons::kernels::backend;
 
 fn main() {
     let data = Dataset::digits(0);
@@ -29,8 +29,9 @@ fn main() {
     walls.sort_by(f64::total_cmp);
     work.sort_by(f64::total_cmp);
     println!(
-        "batch-norm sweep (products: {BACKEND}): median {:.2} s, fastest {:.2} s; \
+        "batch-norm sweep (products: {}): median {:.2} s, fastest {:.2} s; \
          training summed over the runs {:.2} s (median), {} cores",
+        backend(),
         walls[2],
         walls[0],
         work[2],

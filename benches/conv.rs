@@ -16,8 +16,8 @@ use common::{median_seconds, run_numpy_reference};
 
 use dl_lessons::conv::im2col;
 use dl_lessons::init::{randn, rng};
+use dl_lessons::kernels::backend;
 use dl_lessons::layers::{Convolution, Layer, Mode};
-use dl_lessons::matmul::BACKEND;
 use dl_lessons::ndarray::{Array1, Array4, ArrayD};
 
 fn numpy_times() -> Option<Vec<(String, f64, f64)>> {
@@ -44,7 +44,7 @@ fn main() {
     ];
     let numpy = numpy_times();
     for (name, shape, f, pad) in cases {
-        let x: Array4<f64> = randn(shape, 1.0, &mut rng(0));
+        let x: Array4<f64> = randn(shape, 1.0, &mut rng(0)).unwrap();
         let col = im2col(&x, f, f, 1, pad).unwrap();
         let bytes = (col.len() * 8) as f64;
         let t_im2col = median_seconds(15, || {
@@ -54,12 +54,12 @@ fn main() {
         let t_copy = median_seconds(15, || {
             black_box(black_box(&source).clone());
         });
-        let w: Array4<f64> = randn((30, shape.1, f, f), 0.01, &mut rng(1));
+        let w: Array4<f64> = randn((30, shape.1, f, f), 0.01, &mut rng(1)).unwrap();
         let mut conv = Convolution::new(w, Array1::zeros(30), 1, pad).unwrap();
         let xd = x.clone().into_dyn();
         let t_conv = median_seconds(15, || {
-            let out = conv.forward(&xd, Mode::Train);
-            black_box(conv.backward(&ArrayD::ones(out.raw_dim())));
+            let out = conv.forward(&xd, Mode::Train).unwrap();
+            black_box(conv.backward(&ArrayD::ones(out.raw_dim())).unwrap());
         });
         println!(
             "{name} {shape:?} {f}x{f} pad {pad}: im2col {:.2} ms = {:.1} GB/s, copy of the same bytes {:.1} GB/s, ratio {:.2} (target >= 0.5)",
@@ -70,9 +70,10 @@ fn main() {
         );
         match numpy.as_ref().and_then(|n| n.iter().find(|(c, _, _)| c == name)) {
             Some((_, np_im2col, np_conv)) => println!(
-                "{name}: numpy im2col {:.2} ms ({:.2} of copy bandwidth); Convolution forward+backward ({BACKEND} products) {:.2} ms vs numpy {:.2} ms: {:.1}x faster (target >= 3)",
+                "{name}: numpy im2col {:.2} ms ({:.2} of copy bandwidth); Convolution forward+backward ({} products) {:.2} ms vs numpy {:.2} ms: {:.1}x faster (target >= 3)",
                 np_im2col * 1e3,
                 t_copy / np_im2col,
+                backend(),
                 t_conv * 1e3,
                 np_conv * 1e3,
                 np_conv / t_conv

@@ -8,11 +8,18 @@ A notebook fails on:
     stderr shows it),
   - a cell tagged "chart" without an image/svg+xml output,
   - a cell tagged "expect-error" whose stderr lacks the message in its metadata "expect"
-    (tests/notebooks/ checks that bad parameters give clear messages in the kernel).
+    (tests/notebooks/ checks that bad parameters give clear messages in the kernel),
+  - a markdown cell that quotes a number its notebook does not produce: its metadata
+    "quotes" lists {"cell": <code cell id>, "text": <string>}, and each text must appear
+    both in the markdown and in that code cell's outputs (so the lesson's text is about
+    the run the student sees).
 Each executed notebook is written under target/notebooks/ (as .ipynb and as HTML), with a timing table
 (target/notebooks/timings.txt). Prints "<N> passed, <M> failed" (one per notebook).
 
-Usage: run_notebooks.py [NOTEBOOK ...]   (default: notebooks/*.ipynb, tests/notebooks/*.ipynb)
+Usage: run_notebooks.py [--plain NOTEBOOK] [NOTEBOOK ...]
+  (default, also when only --plain is given: notebooks/*.ipynb, tests/notebooks/*.ipynb)
+  --plain NOTEBOOK also runs NOTEBOOK in the user-wide Rust kernelspec that setup registers
+  (evcxr without the project's launcher: the path a VS Code user takes).
 """
 import os
 import sys
@@ -72,8 +79,33 @@ def first_line(cell):
     return src[-1][:70] if src else ""
 
 
-def problems_of(nb):
+def output_text(cell):
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.get("text", ""))
+        for mime in ("text/plain", "text/html", "image/svg+xml"):
+            parts.append(out.get("data", {}).get(mime, ""))
+    return "\n".join(parts)
+
+
+def quote_problems(nb):
+    by_id = {c.get("id"): c for c in nb.cells if c.cell_type == "code"}
     problems = []
+    for i, cell in enumerate(nb.cells):
+        for quote in cell.get("metadata", {}).get("quotes", []):
+            source, text = by_id.get(quote["cell"]), quote["text"]
+            if text not in cell.source:
+                problems.append(f"cell {i}: quotes {text!r}, which its text does not contain")
+            elif source is None:
+                problems.append(f"cell {i}: quotes cell {quote['cell']!r}, which does not exist")
+            elif text not in output_text(source):
+                problems.append(f"cell {i}: says {text!r}, but cell {quote['cell']!r} did not print it")
+    return problems
+
+
+def problems_of(nb):
+    problems = quote_problems(nb)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -100,7 +132,7 @@ def problems_of(nb):
     return problems
 
 
-def run(path, timings):
+def run(path, timings, prefix=""):
     nb = nbformat.read(path, as_version=4)
     committed = committed_outputs(nb)
     if committed:
@@ -117,42 +149,65 @@ def run(path, timings):
     total = time.monotonic() - started
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
-            timings.append((path.name, i, seconds(cell), first_line(cell)))
+            timings.append((prefix + path.name, i, seconds(cell), first_line(cell)))
     OUT.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, OUT / path.name)
+    nbformat.write(nb, OUT / (prefix + path.name))
     html, _ = HTMLExporter().from_notebook_node(nb)
-    (OUT / (path.stem + ".html")).write_text(html, encoding="utf-8")
-    print(f"  {path.name}: {total:.1f} s, HTML in {OUT.relative_to(ROOT) / (path.stem + '.html')}")
+    (OUT / (prefix + path.stem + ".html")).write_text(html, encoding="utf-8")
+    print(f"  {prefix}{path.name}: {total:.1f} s, HTML in {OUT.relative_to(ROOT) / (prefix + path.stem + '.html')}")
     return problems_of(nb)
 
 
-def kernelspec_problem():
-    """The notebooks must run in the kernel students get: evcxr started by scripts/kernel.py."""
-    argv = KernelSpecManager().get_kernel_spec("rust").argv
-    if not any(Path(a).name == "kernel.py" for a in argv):
-        return f"the kernelspec 'rust' runs {argv}, not scripts/kernel.py: run scripts/setup test"
+def kernelspec_problem(plain):
+    """The notebooks must run in the kernel students get: evcxr started by scripts/kernel.py,
+    or, with plain, the user-wide kernelspec with the library's build settings."""
+    spec = KernelSpecManager().get_kernel_spec("rust")
+    launcher = any(Path(a).name == "kernel.py" for a in spec.argv)
+    if plain:
+        if launcher:
+            return f"the user-wide kernelspec 'rust' runs {spec.argv}, not evcxr_jupyter alone"
+        if "CARGO_PROFILE_DEV_DEBUG_ASSERTIONS" not in (spec.env or {}):
+            return f"the user-wide kernelspec 'rust' ({spec.resource_dir}) lacks the build settings: run scripts/setup test"
+    elif not launcher:
+        return f"the kernelspec 'rust' runs {spec.argv}, not scripts/kernel.py: run scripts/setup test"
     return None
 
 
+def run_one(path, timings, plain):
+    """Runs one notebook in the launcher's kernelspec, or in the user-wide one if plain."""
+    os.environ["JUPYTER_PREFER_ENV_PATH"] = "0" if plain else "1"
+    try:
+        problem = kernelspec_problem(plain)
+        return [problem] if problem else run(path, timings, "plain-" if plain else "")
+    finally:
+        os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
+
+
 def main():
-    problem = kernelspec_problem()
-    if problem:
-        print(f"FAIL {problem}\nnotebooks: 0 passed, 1 failed")
-        return 1
-    paths = [Path(p).resolve() for p in sys.argv[1:]] or (
-        sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "tests" / "notebooks").glob("*.ipynb")))
+    args = sys.argv[1:]
+    runs = []  # (path, plain)
+    while args:
+        arg = args.pop(0)
+        if arg == "--plain":
+            runs.append((Path(args.pop(0)).resolve(), True))
+        else:
+            runs.append((Path(arg).resolve(), False))
+    if not any(not plain for _, plain in runs):
+        runs += [(p, False) for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                 + sorted((ROOT / "tests" / "notebooks").glob("*.ipynb"))]
     passed, failed, timings = 0, 0, []
-    for path in paths:
-        print(f"notebook {path.name}", flush=True)
-        problems = run(path, timings)
+    for path, plain in runs:
+        name = f"{path.name} (plain kernel)" if plain else path.name
+        print(f"notebook {name}", flush=True)
+        problems = run_one(path, timings, plain)
         if problems:
             failed += 1
-            print(f"FAIL {path.name}")
+            print(f"FAIL {name}")
             for p in problems:
                 print("  - " + p.replace("\n", "\n    "))
         else:
             passed += 1
-            print(f"ok   {path.name}")
+            print(f"ok   {name}")
     if timings:
         OUT.mkdir(parents=True, exist_ok=True)
         lines = [f"{name}\tcell {i}\t{'?' if s is None else f'{s:.2f}'} s\t{src}" for name, i, s, src in timings]

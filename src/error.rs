@@ -117,12 +117,26 @@ impl Error {
 /// `Result` with the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A number as a message shows it: `0.5`, `3`, and `1e200` or `1e-300` rather than
+/// hundreds of digits.
+pub(crate) fn number(value: f64) -> String {
+    if value != 0.0 && value.is_finite() && !(1e-4..1e16).contains(&value.abs()) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
 /// Checks that `value` is finite and strictly positive (learning rates, scales).
 pub(crate) fn positive(name: &str, value: f64) -> Result<f64> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
-        Err(Error::param(name, value, "must be a finite number > 0"))
+        Err(Error::param(
+            name,
+            number(value),
+            "must be a finite number > 0",
+        ))
     }
 }
 
@@ -131,7 +145,11 @@ pub(crate) fn non_negative(name: &str, value: f64) -> Result<f64> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err(Error::param(name, value, "must be a finite number >= 0"))
+        Err(Error::param(
+            name,
+            number(value),
+            "must be a finite number >= 0",
+        ))
     }
 }
 
@@ -140,7 +158,7 @@ pub(crate) fn finite(name: &str, value: f64) -> Result<f64> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(Error::param(name, value, "must be a finite number"))
+        Err(Error::param(name, number(value), "must be a finite number"))
     }
 }
 
@@ -149,7 +167,7 @@ pub(crate) fn unit_interval(name: &str, value: f64) -> Result<f64> {
     if (0.0..1.0).contains(&value) {
         Ok(value)
     } else {
-        Err(Error::param(name, value, "must lie in [0, 1)"))
+        Err(Error::param(name, number(value), "must lie in [0, 1)"))
     }
 }
 
@@ -196,6 +214,10 @@ mod tests {
             "depth = 101: must be at most 100 (each layer is 100x100)"
         );
         assert!(finite("start", f64::INFINITY).is_err());
+        let e = positive("lr", -1e300).unwrap_err();
+        assert!(e.to_string().starts_with("lr = -1e300: "), "{e}");
+        assert_eq!(number(-2.5e-7), "-2.5e-7");
+        assert_eq!(number(f64::NAN), "NaN");
     }
 
     #[test]

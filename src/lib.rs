@@ -55,8 +55,8 @@ pub mod prelude {
         weight_decay_sweep, zero_init_experiment,
     };
     pub use crate::functions::{
-        cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, one_hot, relu, sigmoid,
-        softmax, step_function, tanh, Activation,
+        argmax_rows, cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, one_hot,
+        relu, sigmoid, softmax, step_function, tanh, Activation,
     };
     pub use crate::geometry::{output_size, ConvGeometry};
     pub use crate::init::{rand_integers, randn, rng, Init, Rng};
@@ -87,7 +87,7 @@ pub mod prelude {
     pub use crate::regularization::{penalty_gradients, WeightDecay};
     pub use crate::table::Table;
     pub use crate::train::{train, History, TrainConfig};
-    pub use ndarray::{array, s, Array1, Array2, Array3, Array4, ArrayD, Axis, IxDyn, Zip};
+    pub use ndarray::{array, s, Array1, Array2, Array3, Array4, ArrayD, Axis, Ix2, IxDyn, Zip};
 }
 
 /// Checks that the kernel compiled this crate without debug assertions, as the kernelspecs

@@ -161,7 +161,8 @@ impl History {
         self.seconds / self.train_loss.len().max(1) as f64
     }
 
-    /// One line: label, final accuracies, and where it stopped if it diverged.
+    /// One line: label, final accuracies, the time it took (when measured), and where it
+    /// stopped if it diverged.
     pub fn summary(&self) -> String {
         let accuracies = match (self.final_train_accuracy(), self.final_test_accuracy()) {
             (Some(train), Some(test)) => format!("train acc {train:.4}, test acc {test:.4}"),
@@ -169,11 +170,13 @@ impl History {
             _ => "no accuracy measured (iters_num < eval_interval, or it stopped first)".into(),
         };
         let mut s = format!(
-            "{}: {} iterations, {accuracies} ({:.2} s)",
+            "{}: {} iterations, {accuracies}",
             self.label,
-            self.train_loss.len(),
-            self.seconds
+            self.train_loss.len()
         );
+        if self.seconds > 0.0 {
+            s.push_str(&format!(" ({:.2} s)", self.seconds));
+        }
         if let Some(d) = &self.diverged {
             s.push_str(&format!(
                 "; stopped at iteration {}: {}",

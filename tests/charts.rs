@@ -121,7 +121,7 @@ fn figures_save_to_files() {
 
 #[test]
 fn tables_render_as_html_and_text() {
-    let table = chain_rule_check(1.0, 2.0);
+    let table = chain_rule_check(1.0, 2.0).unwrap();
     let bundle = table.mime_bundle();
     assert!(bundle
         .get("text/html")
@@ -227,4 +227,13 @@ fn too_many_panels_or_cells_are_refused_with_the_limit() {
         .contains("at most 4000 cells"));
     assert!(pooling_diagram(&Array4::zeros((0, 1, 4, 4)), 2, 2, 2).is_err()); // empty batch
     assert!(im2col_diagram(&Array4::zeros((1, 0, 4, 4)), 2, 2, 1, 0).is_err()); // no channel
+}
+
+#[test]
+fn chain_rule_check_refuses_inputs_whose_square_overflows() {
+    let e = chain_rule_check(1e200, 0.0).unwrap_err().to_string();
+    assert!(e.starts_with("x = 1e200: must be a finite number"), "{e}");
+    assert!(chain_rule_check(0.0, f64::INFINITY).is_err());
+    let table = chain_rule_check(1e150, -1e150).unwrap();
+    assert_eq!(table.rows[0][1], "0");
 }

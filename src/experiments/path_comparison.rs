@@ -25,7 +25,7 @@ pub fn path_comparison(
     let distance = |p: (f64, f64), q: (f64, f64)| (p.0 - q.0).hypot(p.1 - q.1);
     let steps = a.len().max(b.len());
     let parted = (0..steps).find(|&k| match (a.get(k), b.get(k)) {
-        (Some(&p), Some(&q)) => !(distance(p, q) <= 1e-12),
+        (Some(&p), Some(&q)) => distance(p, q).is_nan() || distance(p, q) > 1e-12,
         _ => true,
     });
     let title = match parted {

@@ -8,6 +8,7 @@ use crate::data::Dataset;
 use crate::error::{count_in, unit_interval, Result};
 use crate::init::rng;
 use crate::layers::{BatchNormalization, Layer, Mode};
+use crate::table::Table;
 
 /// What a batch-normalisation layer over the digits' pixels kept while it saw mini-batches.
 #[derive(Clone, Debug)]
@@ -29,6 +30,38 @@ pub struct RunningStatistics {
     pub train_output: Array2<f64>,
     /// The same samples normalised in `Mode::Eval` (with the running statistics).
     pub eval_output: Array2<f64>,
+}
+
+impl RunningStatistics {
+    /// The same samples normalised both ways, side by side: in training the batch's own
+    /// statistics, in inference the running ones.
+    pub fn output_table(&self) -> Table {
+        let mut header = vec!["sample".to_string()];
+        for f in &self.features {
+            header.push(format!("pixel {f}, Mode::Train"));
+            header.push(format!("pixel {f}, Mode::Eval"));
+        }
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let mut table = Table::new(
+            "one mini-batch normalised with its own statistics and with the running ones",
+            &header,
+        );
+        for (i, (train, eval)) in self
+            .train_output
+            .rows()
+            .into_iter()
+            .zip(self.eval_output.rows())
+            .enumerate()
+        {
+            let mut row = vec![i.to_string()];
+            for (t, e) in train.iter().zip(eval.iter()) {
+                row.push(format!("{t:.4}"));
+                row.push(format!("{e:.4}"));
+            }
+            table.push(row);
+        }
+        table
+    }
 }
 
 /// Feeds `batches` random mini-batches of 100 training digits (64 pixels) through a

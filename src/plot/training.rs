@@ -99,8 +99,11 @@ pub fn accuracy_comparison<H: Borrow<History>>(histories: &[H]) -> Result<Figure
         chart.x_range = Some(x_range(&histories));
         chart.legend = Legend::LowerRight;
         for (i, h) in histories.iter().enumerate() {
+            let last = pick(h)
+                .last()
+                .map_or(String::new(), |a| format!(" ({a:.3})"));
             chart.series.push(Series::new(
-                h.label.clone(),
+                format!("{}{last}", h.label),
                 points(&h.eval_iterations, pick(h)),
                 color(i),
             ));
@@ -117,6 +120,16 @@ pub fn accuracy_comparison<H: Borrow<History>>(histories: &[H]) -> Result<Figure
         .collect::<Vec<_>>()
         .join("\n");
     Figure::from_panels(panels.to_vec(), 2, (620, 440), text)
+}
+
+/// The last training accuracy, or why there is none (a run that diverged at once).
+fn final_accuracy(h: &History) -> String {
+    match (h.final_train_accuracy(), &h.diverged) {
+        (Some(a), None) => format!("{a:.3}"),
+        (Some(a), Some(d)) => format!("{a:.3} (stopped at iteration {})", d.iteration),
+        (None, Some(d)) => format!("stopped at iteration {}: {}", d.iteration, d.reason),
+        (None, None) => "not measured".into(),
+    }
 }
 
 /// The book's `smooth_curve`: a Kaiser window (length 11, β = 2) moved over the series,
@@ -257,10 +270,10 @@ pub fn batch_norm_grid(runs: &[BatchNormRun]) -> Result<Figure> {
         .iter()
         .map(|r| {
             format!(
-                "W {:.3e}: without BN {:.3}, with BN {:.3}",
+                "W {:.3e}: without BN {}, with BN {}",
                 r.scale,
-                r.without.final_train_accuracy().unwrap_or(f64::NAN),
-                r.with.final_train_accuracy().unwrap_or(f64::NAN)
+                final_accuracy(&r.without),
+                final_accuracy(&r.with)
             )
         })
         .collect::<Vec<_>>()
