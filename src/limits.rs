@@ -58,16 +58,9 @@ pub(crate) fn check_memory(
     bytes: Option<u128>,
     hint: &str,
 ) -> Result<()> {
-    let limit = u128::from(memory_limit());
-    match bytes {
-        Some(bytes) if bytes <= limit => Ok(()),
-        _ => Err(Error::TooLarge {
-            what: what(),
-            bytes: bytes.unwrap_or(u128::MAX),
-            limit,
-            hint: format!("{hint} (or raise dl_lessons::limits::set_memory_limit)"),
-        }),
-    }
+    check_size(what, bytes, u128::from(memory_limit()), || {
+        format!("{hint} (or raise dl_lessons::limits::set_memory_limit)")
+    })
 }
 
 /// Refuses an output (SVG, HTML) whose estimated size exceeds [`MAX_OUTPUT_BYTES`].
@@ -76,14 +69,23 @@ pub(crate) fn check_output(
     bytes: Option<u128>,
     hint: &str,
 ) -> Result<()> {
-    let limit = MAX_OUTPUT_BYTES as u128;
+    check_size(what, bytes, MAX_OUTPUT_BYTES as u128, || hint.to_string())
+}
+
+/// `Err(TooLarge)` unless the estimate is known and within `limit`.
+fn check_size(
+    what: impl FnOnce() -> String,
+    bytes: Option<u128>,
+    limit: u128,
+    hint: impl FnOnce() -> String,
+) -> Result<()> {
     match bytes {
         Some(bytes) if bytes <= limit => Ok(()),
         _ => Err(Error::TooLarge {
             what: what(),
             bytes: bytes.unwrap_or(u128::MAX),
             limit,
-            hint: hint.to_string(),
+            hint: hint(),
         }),
     }
 }

@@ -217,14 +217,14 @@ fn too_many_panels_or_cells_are_refused_with_the_limit() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.starts_with("diagram size = ") && e.contains("at most 4000 cells"),
+        e.starts_with("diagram size = ") && e.contains("at most 20000 cells"),
         "{e}"
     );
     let x = Array4::zeros((100, 1, 28, 28));
     assert!(im2col_table(&x, 3, 3, 1, 0)
         .unwrap_err()
         .to_string()
-        .contains("at most 4000 cells"));
+        .contains("at most 20000 cells"));
     assert!(pooling_diagram(&Array4::zeros((0, 1, 4, 4)), 2, 2, 2).is_err()); // empty batch
     assert!(im2col_diagram(&Array4::zeros((1, 0, 4, 4)), 2, 2, 1, 0).is_err()); // no channel
 }

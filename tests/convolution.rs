@@ -425,7 +425,7 @@ fn diagrams_render_and_refuse_what_they_cannot_draw() {
     assert!(im2col_diagram(&big, 2, 2, 1, 0)
         .unwrap_err()
         .to_string()
-        .contains("at most 4000 cells"));
+        .contains("at most 20000 cells"));
     let table = im2col_table(&x, 3, 3, 1, 0).unwrap();
     assert_eq!(table.rows.len(), 8);
     assert!(table.to_html().contains("background:#aec7e8"));

@@ -1,7 +1,7 @@
 //! P78's random crop, used as data augmentation: more training images made by shifting
 //! each one a few pixels.
 
-use ndarray::{s, Array3, Array4, Axis, IxDyn};
+use ndarray::{s, Array2, Array3, Array4, Axis, Ix2, IxDyn};
 use rand::Rng as _;
 
 use super::Dataset;
@@ -105,5 +105,48 @@ impl Dataset {
         data.t_train = t;
         data.name = format!("{} with {copies} random crops each", self.name);
         Ok(data)
+    }
+
+    /// Training image `sample` of a set made by [`Dataset::with_random_crops`] with
+    /// `copies`, and its `copies` crops, labelled for [`crate::plot::image_grid`] (first
+    /// channel).
+    ///
+    /// ```
+    /// use dl_lessons::prelude::*;
+    /// let data = Dataset::digits(0).images(1, 8, 8)?.with_train_size(300)?;
+    /// let crops = data.with_random_crops(3, 1, 0)?.crops_of(5, 3)?;
+    /// assert_eq!(crops.len(), 4);
+    /// assert_eq!(crops[0].0, "original");
+    /// assert_eq!(crops[0].1, data.x_train.slice(s![5, 0, .., ..]));
+    /// # Ok::<(), dl_lessons::Error>(())
+    /// ```
+    pub fn crops_of(&self, sample: usize, copies: usize) -> Result<Vec<(String, Array2<f64>)>> {
+        let total = self.train_size();
+        let n = total / copies.saturating_add(1);
+        if self.sample_shape().len() != 3 || n * (copies + 1) != total {
+            return Err(Error::param(
+                "copies",
+                copies,
+                format!("must be the number of copies this set was made with ({total} images of shape {:?})", self.sample_shape()),
+            ));
+        }
+        if sample >= n {
+            return Err(Error::param(
+                "sample",
+                sample,
+                format!("must be below {n}, the number of original images"),
+            ));
+        }
+        (0..=copies)
+            .map(|k| {
+                let label = if k == 0 {
+                    "original".to_string()
+                } else {
+                    format!("crop {k}")
+                };
+                let image = self.x_train.slice(s![k * n + sample, 0, .., ..]);
+                Ok((label, image.into_dimensionality::<Ix2>()?.to_owned()))
+            })
+            .collect()
     }
 }

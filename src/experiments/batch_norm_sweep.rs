@@ -2,7 +2,7 @@
 //! range of initial weight scales, to see BN rescue the scales where plain training stalls.
 
 use crate::data::Dataset;
-use crate::error::{at_least_one, Result};
+use crate::error::{count_in, Result};
 use crate::functions::Activation;
 use crate::init::Init;
 use crate::kernels::parallel::map_jobs;
@@ -37,8 +37,13 @@ pub fn log_scales(count: usize) -> Vec<f64> {
 /// 100, for `epochs` epochs of 10 iterations (the book: 20), with and without batch
 /// normalisation. The trainings share the cores.
 pub fn batch_norm_sweep(data: &Dataset, count: usize, epochs: usize) -> Result<Vec<BatchNormRun>> {
-    at_least_one("count", count)?;
-    at_least_one("epochs", epochs)?;
+    count_in("count", count, 32, "two trainings and a panel per scale")?;
+    count_in(
+        "epochs",
+        epochs,
+        1000,
+        "each epoch is 10 iterations of 16 networks",
+    )?;
     let data = data.clone().with_train_size(data.train_size().min(1000))?;
     let train_config = TrainConfig {
         iters_num: epochs * 10,

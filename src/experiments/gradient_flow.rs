@@ -2,7 +2,7 @@
 
 use ndarray::Array2;
 
-use crate::error::{at_least_one, Result};
+use crate::error::{count_in, Result};
 use crate::functions::Activation;
 use crate::init::{randn, rng, Init};
 
@@ -27,7 +27,12 @@ pub struct GradientFlow {
 /// assert!(sigmoid[10] < 1e-3 * sigmoid[0]); // vanished
 /// ```
 pub fn gradient_flow(depth: usize, seed: u64) -> Result<GradientFlow> {
-    at_least_one("depth", depth)?;
+    count_in(
+        "depth",
+        depth,
+        1000,
+        "each layer keeps two 100x100 arrays, and the chart draws one point per layer",
+    )?;
     const UNITS: usize = 100;
     let setups = [
         (Activation::Sigmoid, Init::Xavier),

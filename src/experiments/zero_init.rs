@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, Axis};
 
 use crate::data::Dataset;
-use crate::error::Result;
+use crate::error::{count_in, Result};
 use crate::functions::Activation;
 use crate::init::Init;
 use crate::net::{MultiLayerNet, MultiLayerNetConfig};
@@ -22,6 +22,12 @@ use crate::train::{train, TrainConfig};
 /// assert_eq!(table.rows[4][4], "0"); // unit 5 equals unit 1 exactly
 /// ```
 pub fn zero_init_experiment(data: &Dataset, hidden_size: usize, steps: usize) -> Result<Table> {
+    count_in(
+        "steps",
+        steps,
+        100_000,
+        "each step trains the whole network once",
+    )?;
     let config = MultiLayerNetConfig {
         hidden_sizes: vec![hidden_size],
         activation: Activation::Sigmoid,

@@ -10,9 +10,10 @@ use std::fmt::Write as _;
 use crate::error::{Error, Result};
 use crate::table::escape;
 
-/// The most cells a diagram draws: more would not be readable, and the SVG would grow
-/// past what a browser shows quickly.
-pub(crate) const MAX_CELLS: usize = 4000;
+/// The most cells a diagram draws: eight 24×24 feature maps beside their 28×28 input
+/// (5,392) or sixteen 28×28 digits (12,544) fit; more would not be readable, and the SVG
+/// (about 80 bytes a cell) would grow past what a browser shows quickly.
+pub(crate) const MAX_CELLS: usize = 20_000;
 
 /// Refuses a diagram of `cells` cells, naming what decides its size.
 pub(crate) fn check_cells(cells: Option<usize>, what: &str) -> Result<()> {
