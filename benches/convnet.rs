@@ -7,12 +7,16 @@
 //! least 5x) and the achieved GFLOP/s against the machine's dgemm peak measured in the
 //! same run (numpy's OpenBLAS and this crate's matrix product, 2000x2000).
 //! The numpy side runs with `$PYTHON` or `.venv/bin/python` (needs numpy).
+//! Then the same step in PyTorch on the CPU (`benches/convnet_torch.py`, with
+//! `$TORCH_PYTHON` or `.venv-bench/bin/python`; skipped, and said, without torch): float64
+//! like this crate, the first layer's input gradient not computed on either side (the
+//! fair comparison), and float32 for reference.
 
 mod common;
 
 use std::hint::black_box;
 
-use common::{median_seconds, run_numpy_reference};
+use common::{median_seconds, run_numpy_reference, run_torch_reference, value_of};
 
 use dl_lessons::data::Dataset;
 use dl_lessons::init::{randn, rng};
@@ -45,6 +49,7 @@ fn step_flops(with_input_dx: bool) -> f64 {
 
 fn main() {
     let numpy = numpy();
+    let torch = run_torch_reference("convnet_torch.py");
     let data = Dataset::digits(0)
         .images(1, 8, 8)
         .and_then(|d| d.upsampled(28))
@@ -95,5 +100,22 @@ fn main() {
             );
         }
         None => println!("numpy reference not run"),
+    }
+    match torch {
+        Some(text) => {
+            let threads = value_of(&text, "threads").unwrap_or(f64::NAN);
+            for dtype in ["float64", "float32"] {
+                if let Some(step) = value_of(&text, &format!("step_{dtype}")) {
+                    println!(
+                        "PyTorch {dtype} step on the CPU ({threads} threads, no input gradient): {:.2} ms; this crate (float64) is {:.2}x its speed",
+                        step * 1e3,
+                        step / seconds
+                    );
+                }
+            }
+        }
+        None => println!(
+            "PyTorch reference not run (install torch in .venv-bench, or set TORCH_PYTHON)"
+        ),
     }
 }
