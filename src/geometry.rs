@@ -6,6 +6,7 @@
 //! never a wrapped number.
 
 use crate::error::{at_least_one, Error, Result};
+use crate::limits::product;
 
 /// The number of window positions along one axis: (input + 2·pad − filter) / stride + 1,
 /// rounded down when the windows do not fit exactly (as the course's `//` and PyTorch do).
@@ -90,6 +91,20 @@ impl ConvGeometry {
             .map_err(|e| name_axis(e, "height", "filter_h"))?;
         let out_w =
             output_size(w, filter_w, stride, pad).map_err(|e| name_axis(e, "width", "filter_w"))?;
+        // Every product the methods below form must fit (an empty batch included: ndarray
+        // needs the non-zero sizes' product to fit), so they can multiply freely.
+        let (n, c, _, _) = input_shape;
+        let (hp, wp) = (padded_size(h, pad)?, padded_size(w, pad)?);
+        let fits = [
+            product(&[n, c, hp, wp]),
+            product(&[n, out_h, out_w, c, filter_h, filter_w]),
+        ];
+        if fits.iter().any(Option::is_none) {
+            return Err(Error::Geometry(format!(
+                "input {input_shape:?} with a {filter_h}x{filter_w} filter, stride {stride}, pad {pad}: \
+                 the sizes overflow when multiplied: choose smaller ones"
+            )));
+        }
         Ok(ConvGeometry {
             input_shape,
             filter_h,
@@ -138,6 +153,14 @@ impl ConvGeometry {
         let padded = crate::limits::product(&[n, c, hp, wp])?;
         let out = crate::limits::product(&[n, filter_num, self.out_h, self.out_w])?;
         Some([col, padded, out])
+    }
+
+    /// Entries of the tables that locate the windows: one per window position (OH·OW) and
+    /// one per value of a window (C·FH·FW, pooling's FH·FW per channel plane when C is 0).
+    /// Their memory counts too: an empty batch with a huge pad has no values but millions of
+    /// positions.
+    pub fn table_len(&self) -> usize {
+        self.out_h * self.out_w + self.input_shape.1.max(1) * self.filter_h * self.filter_w
     }
 
     /// The top-left pixel (row, column) of each window in the padded image, windows in
@@ -206,8 +229,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "filter_h = 0: must be at least 1");
-        let g = ConvGeometry::new((usize::MAX, 2, 4, 4), 3, 3, 1, 0).unwrap();
-        assert_eq!(g.element_counts(1), None);
+        // sizes whose products overflow are refused here, so the methods multiply freely
+        let e = ConvGeometry::new((usize::MAX, 2, 4, 4), 3, 3, 1, 0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the sizes overflow when multiplied"), "{e}");
+        assert!(ConvGeometry::new((0, 0, 0, 0), 1, 1, 1, 1 << 40).is_err()); // empty, but OH·OW overflows
     }
 
     #[test]

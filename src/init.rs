@@ -8,7 +8,7 @@
 use ndarray::{Array, Dimension, ShapeBuilder};
 use rand::{Rng as _, SeedableRng};
 
-use crate::error::{Error, Result};
+use crate::error::{number, Error, Result};
 use crate::limits::{check_memory, f64_bytes};
 
 /// The random generator of the crate (PCG 64/128 MCG: the same stream on every platform
@@ -54,11 +54,10 @@ impl Init {
     /// Rejects a negative or non-finite `Init::Std`.
     pub fn validate(self) -> Result<Self> {
         match self {
-            Init::Std(std) if !(std.is_finite() && std >= 0.0) => Err(Error::param(
-                "weight_init_std",
-                std,
-                "must be a finite number >= 0 (or use Init::Xavier / Init::He)",
-            )),
+            Init::Std(std) => {
+                check_std("weight_init_std", std, " (or use Init::Xavier / Init::He)")?;
+                Ok(self)
+            }
             _ => Ok(self),
         }
     }
@@ -99,8 +98,25 @@ pub fn standard_normal(rng: &mut Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// The largest standard deviation taken: a normal sample is below 9 in size, so
+/// `std · sample` stays a finite number.
+pub const MAX_STD: f64 = 1e300;
+
+/// An error unless `std` lies in [0, MAX_STD]; `hint` is added to the rule.
+fn check_std(name: &str, std: f64, hint: &str) -> Result<()> {
+    if (0.0..=MAX_STD).contains(&std) {
+        Ok(())
+    } else {
+        Err(Error::param(
+            name,
+            number(std),
+            format!("must be a finite number >= 0 and at most 1e300{hint}"),
+        ))
+    }
+}
+
 /// Normal samples with mean 0 and the given standard deviation (numpy's `std * randn`);
-/// a shape beyond the memory limit is an error.
+/// a bad `std` or a shape beyond the memory limit is an error.
 ///
 /// ```
 /// use dl_lessons::init::{randn, rng};
@@ -113,6 +129,7 @@ where
     Sh: ShapeBuilder<Dim = D>,
     D: Dimension,
 {
+    check_std("std", std, "")?;
     let shape = shape.into_shape_with_order();
     let dims = shape.raw_dim().slice().to_vec();
     check_memory(

@@ -45,9 +45,16 @@ pub(crate) fn f64_bytes(counts: &[usize]) -> Option<u128> {
     })
 }
 
-/// The product of `sizes`, or `None` if it overflows `usize`.
+/// The product of `sizes`, or `None` if ndarray could not make an array of that shape:
+/// the product of the non-zero sizes must fit an `isize`, even when another size is 0 and
+/// the array would be empty.
 pub(crate) fn product(sizes: &[usize]) -> Option<usize> {
-    sizes.iter().try_fold(1usize, |p, &s| p.checked_mul(s))
+    let nonzero = sizes
+        .iter()
+        .filter(|&&s| s != 0)
+        .try_fold(1usize, |p, &s| p.checked_mul(s))
+        .filter(|&p| p <= isize::MAX as usize)?;
+    Some(if sizes.contains(&0) { 0 } else { nonzero })
 }
 
 /// Refuses a call whose estimate (`None`: too large to even compute) exceeds the memory
@@ -99,6 +106,8 @@ mod tests {
         assert_eq!(f64_bytes(&[10, 5]), Some(120));
         assert_eq!(product(&[usize::MAX, 2]), None);
         assert_eq!(product(&[]), Some(1));
+        assert_eq!(product(&[0, 3]), Some(0));
+        assert_eq!(product(&[0, 1 << 41, 1 << 41]), None); // ndarray refuses such a shape
         let e = check_memory(|| "x".into(), None, "smaller").unwrap_err();
         assert!(e.to_string().starts_with("x needs about"), "{e}");
         assert!(check_memory(|| "x".into(), Some(1000), "smaller").is_ok());

@@ -51,7 +51,7 @@ fn check_sizes(what: &str, g: &ConvGeometry) -> Result<()> {
                 g.filter_h, g.filter_w, g.stride, g.pad
             )
         },
-        counts.and_then(|[col, padded, _]| f64_bytes(&[col, padded])),
+        counts.and_then(|[col, padded, _]| f64_bytes(&[col, padded, g.table_len()])),
         "choose a smaller pad, filter or input",
     )
 }

@@ -139,8 +139,12 @@ fn geometry(
         || {
             format!("pooling of x {input_shape:?} with pool {pool_h}x{pool_w}, stride {stride}, pad {pad}")
         },
+        // the windows' values count as the course's im2col would hold them: their number is
+        // also the work, which a huge window over a small output would otherwise hide
         g.element_counts(input_shape.1)
-            .and_then(|[_, padded, out]| f64_bytes(&[padded, padded, out, out])),
+            .and_then(|[col, padded, out]| {
+                f64_bytes(&[col, padded, padded, out, out, g.table_len()])
+            }),
         "choose a smaller pad or input",
     )?;
     Ok(g)

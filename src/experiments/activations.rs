@@ -3,7 +3,7 @@
 
 use ndarray::{Array1, Array2};
 
-use crate::error::Result;
+use crate::error::{number, Error, Result};
 use crate::functions::Activation;
 use crate::init::{randn, rng, Init};
 
@@ -48,9 +48,19 @@ pub fn layer_activations(
     let mut rng = rng(seed);
     let mut x: Array2<f64> = randn((SAMPLES, NODE_NUM), 1.0, &mut rng)?;
     let mut layers = Vec::with_capacity(HIDDEN_LAYER_SIZE);
-    for _ in 0..HIDDEN_LAYER_SIZE {
+    for layer in 1..=HIDDEN_LAYER_SIZE {
         let w: Array2<f64> = init.weights((NODE_NUM, NODE_NUM), NODE_NUM, &mut rng)?;
         x = x.dot(&w).mapv(|u| activation.apply(u));
+        if x.iter().any(|v| !v.is_finite()) {
+            return Err(Error::param(
+                "weight_init_std",
+                match init {
+                    Init::Std(std) => number(std),
+                    other => other.label(),
+                },
+                format!("layer {layer}'s activations overflow (they are not finite numbers): choose a smaller std"),
+            ));
+        }
         layers.push(x.iter().copied().collect());
     }
     Ok(LayerActivations {

@@ -23,6 +23,12 @@ use crate::train::{train, TrainConfig};
 /// ```
 pub fn zero_init_experiment(data: &Dataset, hidden_size: usize, steps: usize) -> Result<Table> {
     count_in(
+        "hidden_size",
+        hidden_size,
+        100,
+        "the table has a row per unit",
+    )?;
+    count_in(
         "steps",
         steps,
         100_000,

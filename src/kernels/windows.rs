@@ -26,10 +26,10 @@ impl Windows {
     /// offsets[k]` below `image_len`, which the caller's geometry guarantees).
     pub(crate) fn new(starts: Vec<usize>, offsets: Vec<usize>, image_len: usize) -> Windows {
         assert!(
-            starts
+            offsets
                 .iter()
-                .zip(std::iter::repeat(offsets.iter().max()))
-                .all(|(s, o)| s + o.unwrap_or(&0) < image_len.max(1)),
+                .max()
+                .is_none_or(|&o| starts.iter().all(|&s| s + o < image_len)),
             "windows inside the image"
         );
         Windows {
@@ -57,12 +57,12 @@ impl Windows {
         // SAFETY: every row of every sample's block is written, value by value.
         let (col, _) = unsafe {
             fill_uninit(count, block, block / 2, |samples, out| {
-                for (n, out) in samples.zip(out.chunks_exact_mut(block)) {
+                for (n, out) in samples.zip(out.chunks_exact_mut(block.max(1))) {
                     let image = &images[n * self.image_len..][..self.image_len];
                     for (&start, row) in self
                         .starts
                         .iter()
-                        .zip(out.chunks_exact_mut(self.window_len()))
+                        .zip(out.chunks_exact_mut(self.window_len().max(1)))
                     {
                         let window = &image[start..];
                         for (o, &offset) in row.iter_mut().zip(&self.offsets) {
@@ -82,11 +82,13 @@ impl Windows {
         // SAFETY: each image is first filled with zeros, every slot.
         let (images, _) = unsafe {
             fill_uninit(count, self.image_len, block, |samples, out| {
-                for (n, image) in samples.zip(out.chunks_exact_mut(self.image_len)) {
+                for (n, image) in samples.zip(out.chunks_exact_mut(self.image_len.max(1))) {
                     let image = zeroed(image);
                     let rows = &col[n * block..][..block];
-                    for (&start, row) in
-                        self.starts.iter().zip(rows.chunks_exact(self.window_len()))
+                    for (&start, row) in self
+                        .starts
+                        .iter()
+                        .zip(rows.chunks_exact(self.window_len().max(1)))
                     {
                         let window = &mut image[start..];
                         for (&v, &offset) in row.iter().zip(&self.offsets) {
@@ -113,7 +115,7 @@ impl Windows {
                 positions * self.window_len(),
                 |range, out| {
                     let mut args = Vec::with_capacity(out.len());
-                    for (plane, out) in range.zip(out.chunks_exact_mut(positions)) {
+                    for (plane, out) in range.zip(out.chunks_exact_mut(positions.max(1))) {
                         let image = &images[plane * self.image_len..][..self.image_len];
                         for (&start, o) in self.starts.iter().zip(out) {
                             let window = &image[start..];
@@ -146,7 +148,7 @@ impl Windows {
                 positions,
                 positions * self.window_len(),
                 |range, out| {
-                    for (plane, out) in range.zip(out.chunks_exact_mut(positions)) {
+                    for (plane, out) in range.zip(out.chunks_exact_mut(positions.max(1))) {
                         let image = &images[plane * self.image_len..][..self.image_len];
                         for (&start, o) in self.starts.iter().zip(out) {
                             let window = &image[start..];
@@ -172,7 +174,7 @@ impl Windows {
         // SAFETY: each plane is first filled with zeros, every slot.
         let (images, _) = unsafe {
             fill_uninit(planes, self.image_len, positions * 2, |range, out| {
-                for (plane, image) in range.zip(out.chunks_exact_mut(self.image_len)) {
+                for (plane, image) in range.zip(out.chunks_exact_mut(self.image_len.max(1))) {
                     let image = zeroed(image);
                     let at = plane * positions..(plane + 1) * positions;
                     for ((&start, &d), &arg) in
@@ -198,7 +200,7 @@ impl Windows {
                 self.image_len,
                 positions * self.window_len(),
                 |range, out| {
-                    for (plane, image) in range.zip(out.chunks_exact_mut(self.image_len)) {
+                    for (plane, image) in range.zip(out.chunks_exact_mut(self.image_len.max(1))) {
                         let image = zeroed(image);
                         for (&start, &d) in self
                             .starts
