@@ -6,15 +6,17 @@ A notebook fails on:
   - any error output (a compile error in a cell),
   - any stderr output (a panic or a `?` error leaves the cell "ok" in this kernel; only
     stderr shows it),
-  - a cell tagged "chart" without an image/svg+xml output,
+  - a cell tagged "chart" without an image/svg+xml output, or tagged "explorer" without
+    an explorer (a text/html output with sliders: dl_lessons::explore),
   - a cell tagged "expect-error" whose stderr lacks the message in its metadata "expect"
     (tests/notebooks/ checks that bad parameters give clear messages in the kernel),
   - a markdown cell that quotes a number its notebook does not produce: its metadata
     "quotes" lists {"cell": <code cell id>, "text": <string>}, and each text must appear
     both in the markdown and in that code cell's outputs (so the lesson's text is about
     the run the student sees).
-Each executed notebook is written under target/notebooks/ (as .ipynb and as HTML), with a timing table
-(target/notebooks/timings.txt). Prints "<N> passed, <M> failed" (one per notebook).
+Each executed notebook is written under target/notebooks/ (as .ipynb and as HTML, whose
+explorers work offline), with an index page linking the lessons (target/notebooks/index.html)
+and a timing table (target/notebooks/timings.txt). Prints "<N> passed, <M> failed" (one per notebook).
 
 Usage: run_notebooks.py [--plain NOTEBOOK] [NOTEBOOK ...]
   (default, also when only --plain is given: notebooks/*.ipynb, tests/notebooks/*.ipynb)
@@ -129,6 +131,10 @@ def problems_of(nb):
             has_svg = any("image/svg+xml" in out.get("data", {}) for out in cell.get("outputs", []))
             if not has_svg:
                 problems.append(f"cell {i}: tagged 'chart' but shows no image/svg+xml: {first_line(cell)}")
+        if "explorer" in cell.get("metadata", {}).get("tags", []):
+            html = "".join(out.get("data", {}).get("text/html", "") for out in cell.get("outputs", []))
+            if 'class="dl-explorer"' not in html or 'type="range"' not in html:
+                problems.append(f"cell {i}: tagged 'explorer' but shows no explorer: {first_line(cell)}")
     return problems
 
 
@@ -156,6 +162,33 @@ def run(path, timings, prefix=""):
     (OUT / (prefix + path.stem + ".html")).write_text(html, encoding="utf-8")
     print(f"  {prefix}{path.name}: {total:.1f} s, HTML in {OUT.relative_to(ROOT) / (prefix + path.stem + '.html')}")
     return problems_of(nb)
+
+
+def write_index():
+    """target/notebooks/index.html: the executed lessons, linked in order, for a teacher to
+    hand out (every page works offline, explorers included)."""
+    import html as html_lib
+    items = []
+    for page in sorted(OUT.glob("[0-9]*.html")):
+        nb_path = ROOT / "notebooks" / (page.stem + ".ipynb")
+        title = page.stem
+        if nb_path.exists():
+            first = nbformat.read(nb_path, as_version=4).cells[0]
+            heading = "".join(first.source).splitlines()[0] if first.cell_type == "markdown" else ""
+            title = heading.lstrip("# ").strip() or title
+        items.append(f'<li><a href="{html_lib.escape(page.name)}">{html_lib.escape(title)}</a></li>')
+    if not items:
+        return
+    (OUT / "index.html").write_text(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>dl_lessons: Day 2, executed</title></head>"
+        "<body style=\"font-family:sans-serif;max-width:50em;margin:2em auto\">"
+        "<h1>Deep learning, Day 2, in Rust: the lessons, executed</h1>"
+        "<p>Each page is a lesson as the Rust kernel ran it, with every chart; the explorers' "
+        "sliders work in these pages without a kernel or a network.</p>"
+        f"<ol>{''.join(items)}</ol></body></html>\n",
+        encoding="utf-8",
+    )
+    print(f"index of the executed lessons: {(OUT / 'index.html').relative_to(ROOT)}")
 
 
 def kernelspec_problem(plain):
@@ -216,6 +249,7 @@ def main():
         print("slowest cells (the first cell of each notebook compiles the crate):")
         for name, i, s, src in slowest:
             print(f"  {s:7.2f} s  {name} cell {i}: {src}")
+    write_index()
     print(f"notebooks: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -22,6 +22,7 @@ pub mod data;
 pub mod display;
 pub mod error;
 pub mod experiments;
+pub mod explore;
 pub mod functions;
 pub mod geometry;
 pub mod init;
@@ -53,6 +54,11 @@ pub mod prelude {
         gradient_flow, layer_activations, layer_timings, learning_rate_sweep,
         local_minimum_descent, path_comparison, relu_sparsity, running_statistics,
         weight_decay_sweep, zero_init_experiment,
+    };
+    pub use crate::explore::{
+        activation_histograms_explorer, col2im_explorer, constraint_explorer,
+        convolution_windows_explorer, im2col_explorer, optimizer_paths_explorer,
+        output_size_explorer, pooling_explorer, Explorer,
     };
     pub use crate::functions::{
         argmax_rows, cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, one_hot,
