@@ -221,6 +221,26 @@ proptest! {
     }
 
     #[test]
+    fn explorers(
+        shape in shape4(), ends in proptest::collection::vec((count(), count()), 4),
+        rates in proptest::collection::vec(real(), 0..4), start in real(), steps in count(),
+        std in real(),
+    ) {
+        let x = array4(shape, 1);
+        let range = |k: usize| ends[k].0..=ends[k].1;
+        let no_nan = |e: &Explorer| e.frames().iter().all(|f| !f.contains("NaN"));
+        survives("convolution_windows_explorer", true, || convolution_windows_explorer(range(0), range(1), range(2), range(3)), no_nan)?;
+        survives("output_size_explorer", true, || output_size_explorer(range(0), range(1), range(2), range(3)), no_nan)?;
+        survives("im2col_explorer", true, || im2col_explorer(&x, range(1), range(2), range(3)), no_nan)?;
+        survives("col2im_explorer", true, || col2im_explorer(&x, range(1), range(2), range(3)), no_nan)?;
+        survives("pooling_explorer", true, || pooling_explorer(&x, range(1), range(2)), no_nan)?;
+        let finite = all_finite(&rates) && start.is_finite() && std.is_finite();
+        survives("optimizer_paths_explorer", finite, || optimizer_paths_explorer(rates.clone(), (start, -start), steps), no_nan)?;
+        survives("activation_histograms_explorer", finite, || activation_histograms_explorer([Activation::Tanh], [Init::Std(std), Init::He], 0), no_nan)?;
+        survives("constraint_explorer", finite, || constraint_explorer(rates.clone(), [start], rates.clone()), no_nan)?;
+    }
+
+    #[test]
     fn layers_used_by_hand(
         x_shape in shape4(), w_shape in shape4(), bias in dim(), stride in count(), pad in count(),
         dout_shape in shape4(), momentum in real(), ratio in real(), label in count(),
