@@ -7,7 +7,7 @@ use ndarray::Array4;
 use super::{slider_values, Explorer, Slider};
 use crate::error::Result;
 use crate::geometry::output_size;
-use crate::plot::{col2im_diagram, convolution_windows, im2col_diagram, pooling_diagram};
+use crate::plot::{col2im_diagram, convolution_windows, im2col_diagram, pooling_diagram, Figure};
 use crate::table::Table;
 
 /// The sliders `filter_size`, `stride`, `pad` over the values given.
@@ -43,20 +43,30 @@ pub fn convolution_windows_explorer(
     stride: impl IntoIterator<Item = usize>,
     pad: impl IntoIterator<Item = usize>,
 ) -> Result<Explorer> {
+    let title = "the windows of a convolution: move the sliders";
     let input = slider_values("input_size", input_size)?;
-    let [filter, stride, pad] = filter_sliders(filter_size, stride, pad)?;
+    let filters = filter_sliders(filter_size, stride, pad)?;
+    sizes_explorer(title, input, filters, |n, f, s, p| {
+        convolution_windows(n, n, f, f, s, p, middle_window(n, f, s, p))
+    })
+}
+
+/// `frame(input_size, filter_size, stride, pad)` for every combination of the values.
+fn sizes_explorer<F: super::Frame>(
+    title: &str,
+    input: Vec<usize>,
+    [filter, stride, pad]: [Vec<usize>; 3],
+    frame: impl Fn(usize, usize, usize, usize) -> Result<F>,
+) -> Result<Explorer> {
     Explorer::new(
-        "the windows of a convolution: move the sliders",
+        title,
         vec![
             Slider::new("input_size", &input),
             Slider::new("filter_size", &filter),
             Slider::new("stride", &stride),
             Slider::new("pad", &pad),
         ],
-        |i| {
-            let (n, f, s, p) = (input[i[0]], filter[i[1]], stride[i[2]], pad[i[3]]);
-            convolution_windows(n, n, f, f, s, p, middle_window(n, f, s, p))
-        },
+        |i| frame(input[i[0]], filter[i[1]], stride[i[2]], pad[i[3]]),
     )
 }
 
@@ -77,33 +87,24 @@ pub fn output_size_explorer(
     stride: impl IntoIterator<Item = usize>,
     pad: impl IntoIterator<Item = usize>,
 ) -> Result<Explorer> {
+    let title = "the output-size formula: move the sliders";
     let input = slider_values("input_size", input_size)?;
-    let [filter, stride, pad] = filter_sliders(filter_size, stride, pad)?;
-    Explorer::new(
-        "the output-size formula: move the sliders",
-        vec![
-            Slider::new("input_size", &input),
-            Slider::new("filter_size", &filter),
-            Slider::new("stride", &stride),
-            Slider::new("pad", &pad),
-        ],
-        |i| {
-            let (h, f, s, p) = (input[i[0]], filter[i[1]], stride[i[2]], pad[i[3]]);
-            let out = output_size(h, f, s, p)?;
-            // output_size succeeded, so h + 2p ≥ f and nothing below overflows
-            let left_out = (h + 2 * p - f) % s;
-            let mut table = Table::new(
-                "OH = (H + 2P − FH) / S + 1",
-                &["(H + 2P − FH) / S + 1", "OH", "rows no window reaches"],
-            );
-            table.push(vec![
-                format!("({h} + 2·{p} − {f}) / {s} + 1"),
-                out.to_string(),
-                left_out.to_string(),
-            ]);
-            Ok(table)
-        },
-    )
+    let filters = filter_sliders(filter_size, stride, pad)?;
+    sizes_explorer(title, input, filters, |h, f, s, p| {
+        let out = output_size(h, f, s, p)?;
+        // output_size succeeded, so h + 2p ≥ f and nothing below overflows
+        let left_out = (h + 2 * p - f) % s;
+        let mut table = Table::new(
+            "OH = (H + 2P − FH) / S + 1",
+            &["(H + 2P − FH) / S + 1", "OH", "rows no window reaches"],
+        );
+        table.push(vec![
+            format!("({h} + 2·{p} − {f}) / {s} + 1"),
+            out.to_string(),
+            left_out.to_string(),
+        ]);
+        Ok(table)
+    })
 }
 
 /// [`im2col_diagram`] of `x` (its rows with and without the transpose) for every
@@ -114,11 +115,12 @@ pub fn im2col_explorer(
     stride: impl IntoIterator<Item = usize>,
     pad: impl IntoIterator<Item = usize>,
 ) -> Result<Explorer> {
-    let [filter, stride, pad] = filter_sliders(filter_size, stride, pad)?;
-    Explorer::new(
-        "im2col with and without the transpose: move the sliders",
-        filter_slider_list(&filter, &stride, &pad),
-        |i| im2col_diagram(x, filter[i[0]], filter[i[0]], stride[i[1]], pad[i[2]]),
+    let title = "im2col with and without the transpose: move the sliders";
+    square_filter_explorer(
+        title,
+        x,
+        filter_sliders(filter_size, stride, pad)?,
+        im2col_diagram,
     )
 }
 
@@ -130,11 +132,31 @@ pub fn col2im_explorer(
     stride: impl IntoIterator<Item = usize>,
     pad: impl IntoIterator<Item = usize>,
 ) -> Result<Explorer> {
-    let [filter, stride, pad] = filter_sliders(filter_size, stride, pad)?;
+    let title = "col2im's window counts: move the sliders";
+    square_filter_explorer(
+        title,
+        x,
+        filter_sliders(filter_size, stride, pad)?,
+        col2im_diagram,
+    )
+}
+
+/// `diagram(x, filter_h, filter_w, stride, pad)` with `filter_h = filter_w` for every
+/// combination of `[filter_size, stride, pad]`'s values.
+fn square_filter_explorer(
+    title: &str,
+    x: &Array4<f64>,
+    [filter, stride, pad]: [Vec<usize>; 3],
+    diagram: fn(&Array4<f64>, usize, usize, usize, usize) -> Result<Figure>,
+) -> Result<Explorer> {
     Explorer::new(
-        "col2im's window counts: move the sliders",
-        filter_slider_list(&filter, &stride, &pad),
-        |i| col2im_diagram(x, filter[i[0]], filter[i[0]], stride[i[1]], pad[i[2]]),
+        title,
+        vec![
+            Slider::new("filter_size", &filter),
+            Slider::new("stride", &stride),
+            Slider::new("pad", &pad),
+        ],
+        |i| diagram(x, filter[i[0]], filter[i[0]], stride[i[1]], pad[i[2]]),
     )
 }
 
@@ -157,18 +179,9 @@ pub fn pooling_explorer(
     )
 }
 
-fn filter_slider_list(filter: &[usize], stride: &[usize], pad: &[usize]) -> Vec<Slider> {
-    vec![
-        Slider::new("filter_size", filter),
-        Slider::new("stride", stride),
-        Slider::new("pad", pad),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::Figure;
 
     fn framed(figure: Result<Figure>) -> String {
         figure.unwrap().svg().to_string()
