@@ -26,14 +26,20 @@ use dl_lessons::ndarray::{s, Array1, Array2, Array4, ArrayD, Axis, Ix2};
 use dl_lessons::net::{SimpleConvNet, SimpleConvNetConfig};
 use dl_lessons::optim::{Adam, Optimizer};
 
-/// `step <seconds>` and `dgemm <GFLOP/s>` from the numpy script, if it runs.
-fn numpy() -> Option<(f64, f64)> {
+/// `step <seconds>`, `dgemm <GFLOP/s>` and `blas <kernel set>` from the numpy script, if
+/// it runs.
+fn numpy() -> Option<(f64, f64, String)> {
     let text = run_numpy_reference("convnet_numpy.py")?;
     let value = |key: &str| -> Option<f64> {
         text.lines()
             .find_map(|l| l.strip_prefix(key)?.trim().parse().ok())
     };
-    Some((value("step ")?, value("dgemm ")?))
+    let blas = text
+        .lines()
+        .find_map(|l| l.strip_prefix("blas "))
+        .unwrap_or("unknown")
+        .to_string();
+    Some((value("step ")?, value("dgemm ")?, blas))
 }
 
 /// Floating-point operations of one step: every matrix product, forward and backward.
@@ -155,9 +161,9 @@ fn main() {
         dx_step_seconds * 1e3
     );
     match numpy {
-        Some((numpy_seconds, numpy_dgemm)) => {
+        Some((numpy_seconds, numpy_dgemm, blas)) => {
             println!(
-                "numpy (the course's algorithm, {:.2} GFLOP): {:.2} ms = {:.1} GFLOP/s; its dgemm (OpenBLAS): {numpy_dgemm:.1} GFLOP/s",
+                "numpy (the course's algorithm, {:.2} GFLOP): {:.2} ms = {:.1} GFLOP/s; its dgemm ({blas}): {numpy_dgemm:.1} GFLOP/s",
                 step_flops(true) / 1e9,
                 numpy_seconds * 1e3,
                 step_flops(true) / numpy_seconds / 1e9

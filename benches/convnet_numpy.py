@@ -4,7 +4,8 @@ Written for this benchmark from the course's algorithm (2_6: `simple_convnet.py`
 layers of common/layers.py and Adam of common/optimizer.py): Convolution (im2col, one
 matrix product, col2im in backward), Relu, Pooling (im2col, max, col2im), Affine, Relu,
 Affine, SoftmaxWithLoss, then one Adam update (lr 0.001). Batch 100 of 1x28x28, float64.
-Prints `step <median seconds>` and `dgemm <GFLOP/s of a 2000x2000 product>`.
+Prints `step <median seconds>`, `dgemm <GFLOP/s of a 2000x2000 product>` and `blas <the
+kernel set OpenBLAS picked>`.
 """
 import time
 
@@ -160,6 +161,22 @@ def main():
     for _ in range(3):
         a @ b
     print("dgemm", 3 * 2 * 2000**3 / (time.perf_counter() - t) / 1e9)
+    print("blas", blas_kernel())
+
+
+def blas_kernel():
+    """The kernel set OpenBLAS picked for this CPU (numpy's bundled scipy-openblas)."""
+    import ctypes
+    import glob
+    import os
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*"))
+    for path in libs:
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+            corename = getattr(ctypes.CDLL(path), name, None)
+            if corename is not None:
+                corename.restype = ctypes.c_char_p
+                return "OpenBLAS-" + corename().decode()
+    return "unknown"
 
 
 if __name__ == "__main__":
