@@ -58,7 +58,7 @@ pub mod prelude {
     pub use crate::explore::{
         activation_histograms_explorer, col2im_explorer, constraint_explorer,
         convolution_windows_explorer, im2col_explorer, optimizer_paths_explorer,
-        output_size_explorer, pooling_explorer, Explorer,
+        output_size_explorer, pooling_explorer, Explorer, Slider,
     };
     pub use crate::functions::{
         argmax_rows, cross_entropy_error, d_relu, d_sigmoid, d_tanh, numerical_gradient, one_hot,
