@@ -9,7 +9,10 @@ A notebook fails on:
   - a cell tagged "chart" without an image/svg+xml output, or tagged "explorer" without
     an explorer (a text/html output with sliders: dl_lessons::explore),
   - a cell tagged "expect-error" whose stderr lacks the message in its metadata "expect"
-    (tests/notebooks/ checks that bad parameters give clear messages in the kernel),
+    (tests/notebooks/ checks that bad parameters give clear messages in the kernel); when
+    the notebook's metadata has "survival_check" (an expression using a variable of an
+    earlier cell), that expression runs after every expect-error cell and must succeed,
+    proving the failure kept the session's variables,
   - a markdown cell that quotes a number its notebook does not produce: its metadata
     "quotes" lists {"cell": <code cell id>, "text": <string>}, and each text must appear
     both in the markdown and in that code cell's outputs (so the lesson's text is about
@@ -106,6 +109,21 @@ def quote_problems(nb):
     return problems
 
 
+def add_survival_checks(nb):
+    """After every expect-error cell, a cell running the notebook's "survival_check"."""
+    check = nb.metadata.get("survival_check")
+    if not check:
+        return
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        if "expect-error" in cell.get("metadata", {}).get("tags", []):
+            survival = nbformat.v4.new_code_cell(check, metadata={"tags": ["survival"]})
+            survival.id = f"{cell.id}-survival"
+            cells.append(survival)
+    nb.cells = cells
+
+
 def problems_of(nb):
     problems = quote_problems(nb)
     for i, cell in enumerate(nb.cells):
@@ -121,6 +139,8 @@ def problems_of(nb):
             if any(o.output_type == "error" for o in cell.get("outputs", [])):
                 problems.append(f"cell {i}: a compile error instead of the expected message {expected!r}")
             continue
+        if "survival" in tags and not any(o.output_type == "execute_result" for o in cell.get("outputs", [])):
+            problems.append(f"cell {i}: the session lost its variables after the failure above: {first_line(cell)} showed no result")
         for out in cell.get("outputs", []):
             if out.output_type == "error":
                 text = "\n".join(out.get("traceback", [])) or f"{out.get('ename')}: {out.get('evalue')}"
@@ -143,6 +163,7 @@ def run(path, timings, prefix=""):
     committed = committed_outputs(nb)
     if committed:
         return [f"outputs committed in the source notebook (cells {committed}): strip them"]
+    add_survival_checks(nb)
     client = DrainingClient(
         nb, kernel_name="rust", timeout=CELL_TIMEOUT, allow_errors=True,
         record_timing=True, resources={"metadata": {"path": str(path.parent)}},
