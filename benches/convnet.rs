@@ -7,10 +7,12 @@
 //! least 5x) and the achieved GFLOP/s against the machine's dgemm peak measured in the
 //! same run (numpy's OpenBLAS and this crate's matrix product, 2000x2000).
 //! The numpy side runs with `$PYTHON` or `.venv/bin/python` (needs numpy).
-//! Then the same step in PyTorch on the CPU (`benches/convnet_torch.py`, with
-//! `$TORCH_PYTHON` or `.venv-bench/bin/python`; skipped, and said, without torch): float64
-//! like this crate, the first layer's input gradient not computed on either side (the
-//! fair comparison), and float32 for reference.
+//! It also times forward and backward with the first layer's input gradient (the layers
+//! built by hand), alone and with an Adam update, since numpy's step computes that
+//! gradient. Then PyTorch on the CPU (`benches/convnet_torch.py`, with `$TORCH_PYTHON` or
+//! `.venv-bench/bin/python`; skipped, and said, without torch), in float64 like this crate
+//! and float32 for reference: forward and backward with the input gradient against the
+//! crate's, and the training step (no input gradient on either side) against the crate's.
 
 mod common;
 
@@ -30,16 +32,12 @@ use dl_lessons::optim::{Adam, Optimizer};
 /// it runs.
 fn numpy() -> Option<(f64, f64, String)> {
     let text = run_numpy_reference("convnet_numpy.py")?;
-    let value = |key: &str| -> Option<f64> {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key)?.trim().parse().ok())
-    };
     let blas = text
         .lines()
         .find_map(|l| l.strip_prefix("blas "))
         .unwrap_or("unknown")
         .to_string();
-    Some((value("step ")?, value("dgemm ")?, blas))
+    Some((value_of(&text, "step")?, value_of(&text, "dgemm")?, blas))
 }
 
 /// Floating-point operations of one step: every matrix product, forward and backward.

@@ -26,6 +26,7 @@ Usage: run_notebooks.py [--plain NOTEBOOK] [NOTEBOOK ...]
   --plain NOTEBOOK also runs NOTEBOOK in the user-wide Rust kernelspec that setup registers
   (evcxr without the project's launcher: the path a VS Code user takes).
 """
+import html as html_lib
 import os
 import sys
 import time
@@ -188,7 +189,6 @@ def run(path, timings, prefix=""):
 def write_index():
     """target/notebooks/index.html: the executed lessons, linked in order, for a teacher to
     hand out (every page works offline, explorers included)."""
-    import html as html_lib
     items = []
     for page in sorted(OUT.glob("[0-9]*.html")):
         nb_path = ROOT / "notebooks" / (page.stem + ".ipynb")

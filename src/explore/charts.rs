@@ -9,21 +9,18 @@ use crate::init::Init;
 use crate::optim::{trajectory, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
 use crate::plot::{activation_histograms, constraint_chart, optimizer_paths};
 
-/// The optimizers the path explorer steps through, each with the lesson's other settings.
-const OPTIMIZERS: [&str; 6] = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"];
-
-/// The optimizer called `name` with learning rate `lr` (momentum 0.9, RMSProp's decay 0.99,
-/// Adam's β1 0.9 and β2 0.999, as in Lesson 2).
-fn optimizer(name: &str, lr: f64) -> Box<dyn Optimizer> {
-    match name {
-        "Momentum" => Box::new(Momentum::new(lr, 0.9)),
-        "Nesterov" => Box::new(Nesterov::new(lr, 0.9)),
-        "AdaGrad" => Box::new(AdaGrad::new(lr)),
-        "RMSProp" => Box::new(RmsProp::new(lr, 0.99)),
-        "Adam" => Box::new(Adam::new(lr, 0.9, 0.999)),
-        _ => Box::new(Sgd::new(lr)),
-    }
-}
+/// The optimizers the path explorer steps through, by name, each made for a learning rate
+/// with Lesson 2's other settings (momentum 0.9, RMSProp's decay 0.99, Adam's β1 0.9 and
+/// β2 0.999).
+type MakeOptimizer = fn(f64) -> Box<dyn Optimizer>;
+const OPTIMIZERS: [(&str, MakeOptimizer); 6] = [
+    ("SGD", |lr| Box::new(Sgd::new(lr))),
+    ("Momentum", |lr| Box::new(Momentum::new(lr, 0.9))),
+    ("Nesterov", |lr| Box::new(Nesterov::new(lr, 0.9))),
+    ("AdaGrad", |lr| Box::new(AdaGrad::new(lr))),
+    ("RMSProp", |lr| Box::new(RmsProp::new(lr, 0.99))),
+    ("Adam", |lr| Box::new(Adam::new(lr, 0.9, 0.999))),
+];
 
 /// One optimizer's path on the valley f(x, y) = x²/20 + y² from `start`, `steps` points,
 /// with sliders for the optimizer and its learning rate `lr` (the values given). A rate
@@ -42,16 +39,13 @@ pub fn optimizer_paths_explorer(
 ) -> Result<Explorer> {
     let rates = slider_values("lr", lr)?;
     trajectory(&mut Sgd::new(0.1), start, steps)?; // refuses a bad start or step count once
+    let names = OPTIMIZERS.map(|(name, _)| name);
     Explorer::new(
         "optimizer paths on f(x, y) = x²/20 + y²: move the sliders",
-        vec![
-            Slider::new("optimizer", &OPTIMIZERS),
-            Slider::new("lr", &rates),
-        ],
+        vec![Slider::new("optimizer", &names), Slider::new("lr", &rates)],
         |i| {
-            let mut o = optimizer(OPTIMIZERS[i[0]], rates[i[1]]);
-            o.validate()?;
-            let path = trajectory(o.as_mut(), start, steps)?;
+            let mut o = (OPTIMIZERS[i[0]].1)(rates[i[1]]);
+            let path = trajectory(o.as_mut(), start, steps)?; // validates the rate first
             optimizer_paths(&[(o.label(), path)])
         },
     )

@@ -132,8 +132,9 @@ fn unique_id() -> String {
 impl Explorer {
     /// Draws `frame(indices)` for every combination of the sliders' values (`indices[i]`
     /// is slider i's value index). A frame that fails shows its error message. Refused
-    /// before drawing anything when the sliders make more than [`MAX_FRAMES`] frames, and
-    /// while drawing when the frames pass `MAX_OUTPUT_BYTES`.
+    /// before drawing anything when the sliders make more than [`MAX_FRAMES`] frames or a
+    /// slider's default is not one of its values, and while drawing when the frames pass
+    /// `MAX_OUTPUT_BYTES`.
     ///
     /// ```
     /// use dl_lessons::explore::{Explorer, Slider};
@@ -161,8 +162,8 @@ impl Explorer {
                 .collect::<Vec<_>>()
                 .join(" × ")
         };
-        match count {
-            Some(n) if (1..=MAX_FRAMES).contains(&n) => {}
+        let count = match count {
+            Some(n) if (1..=MAX_FRAMES).contains(&n) => n,
             _ => {
                 return Err(Error::param(
                     "the sliders' ranges",
@@ -172,11 +173,25 @@ impl Explorer {
                     ),
                 ))
             }
+        };
+        if let Some(s) = sliders.iter().find(|s| s.default >= s.labels.len()) {
+            return Err(Error::param(
+                format!("{}'s default", s.name),
+                s.default,
+                format!("must be below its {} values", s.labels.len()),
+            ));
         }
-        let mut frames = Vec::new();
+        let mut frames = Vec::with_capacity(count);
         let mut bytes = 0u128;
-        let mut indices = vec![0; sliders.len()];
-        loop {
+        for k in 0..count {
+            // frame k's slider indices: k read digit by digit, the last slider fastest
+            // (the inverse of frame_index)
+            let mut indices = vec![0; sliders.len()];
+            let mut rest = k;
+            for (i, s) in sliders.iter().enumerate().rev() {
+                indices[i] = rest % s.labels.len();
+                rest /= s.labels.len();
+            }
             let html = match frame(&indices) {
                 Ok(f) => f.frame_html(),
                 Err(e) => format!(
@@ -201,25 +216,13 @@ impl Explorer {
                 "shrink a range: fewer frames",
             )?;
             frames.push(html);
-            // the next combination, the last slider fastest
-            let mut i = sliders.len();
-            loop {
-                if i == 0 {
-                    return Ok(Explorer {
-                        title: title.to_string(),
-                        sliders,
-                        frames,
-                        id: unique_id(),
-                    });
-                }
-                i -= 1;
-                indices[i] += 1;
-                if indices[i] < sliders[i].labels.len() {
-                    break;
-                }
-                indices[i] = 0;
-            }
         }
+        Ok(Explorer {
+            title: title.to_string(),
+            sliders,
+            frames,
+            id: unique_id(),
+        })
     }
 
     /// The sliders.
@@ -400,6 +403,13 @@ mod tests {
         let err = slider_values("stride", 1..).unwrap_err().to_string();
         assert!(err.contains("stride = more than 64 values"), "{err}");
         assert!(slider_values("stride", 1..1).is_err());
+        let mut off = Slider::new("k", &[1, 2]);
+        off.default = 2;
+        let err = Explorer::new("e", vec![off], |_| Ok(Table::new("t", &["x"]))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "k's default = 2: must be below its 2 values"
+        );
         let big = Explorer::new("big", vec![Slider::new("k", &[0; 8])], |_| {
             Ok(Table::new("x".repeat(MAX_OUTPUT_BYTES / 4), &["x"]))
         });
