@@ -1,10 +1,13 @@
 //! The fast primitives everything else is built on, and the only code with threads or
-//! `unsafe`: the matrix product, the window gather and scatter of im2col and col2im,
-//! element-wise passes, and how work is split across the cores.
+//! `unsafe`: the matrix product (with SIMD kernels for AVX-512 and AVX2), the
+//! convolution's products fused with the course's transposes, the window gather and
+//! scatter of im2col, col2im and pooling, element-wise passes, and how work is split
+//! across the cores.
 //!
 //! Each is a plain function with the semantics of its slow, obvious definition (ndarray's
 //! methods, a triple loop, a loop over windows), which the tests compare it with.
 
+mod conv_products;
 mod elementwise;
 mod layout;
 mod matmul;
@@ -12,6 +15,7 @@ pub(crate) mod memory;
 pub(crate) mod parallel;
 pub(crate) mod windows;
 
+pub use conv_products::{conv_col_gradient, conv_forward_product, conv_weight_gradient};
 pub use elementwise::{map, map_unzip, update3, zip_map};
 pub use layout::standard_layout;
 pub use matmul::{affine, backend, matmul};

@@ -13,7 +13,7 @@ use super::{as_4d, before_forward, expect_shape, skipped_dx, Layer, Mode, Param}
 use crate::conv::{col2im, im2col};
 use crate::error::{at_least_one, Error, Result};
 use crate::geometry::ConvGeometry;
-use crate::kernels::{affine, matmul, standard_layout};
+use crate::kernels::{conv_col_gradient, conv_forward_product, conv_weight_gradient};
 use crate::regularization::WeightDecay;
 
 /// FN filters of size C × FH × FW applied with a stride and zero padding.
@@ -108,13 +108,14 @@ impl Layer for Convolution {
             .w
             .to_shape((filter_num, g.patch_len()))?
             .reversed_axes(); // (C·FH·FW, FN)
-        let out = affine(&col, &col_w, &self.b)?; // col·col_W + b: (N·out_h·out_w, FN)
-        let out = out.into_shape_with_order((n, g.out_h, g.out_w, filter_num))?;
-        let out = standard_layout(out.view().permuted_axes([0, 3, 1, 2]).into_dyn()); // (N, FN, out_h, out_w)
+                              // np.dot(col, col_W) + b, reshaped to (N, out_h, out_w, FN) and transposed to
+                              // (N, FN, out_h, out_w): the product is written in the transposed order directly
+        let out = conv_forward_product(&col, &col_w, &self.b, n)?; // (N, FN, out_h·out_w)
+        let out = out.into_shape_with_order((n, filter_num, g.out_h, g.out_w))?;
         self.x_shape = Some(x.dim());
         self.col = col;
         self.col_w = col_w.into_owned();
-        Ok(out)
+        Ok(out.into_dyn())
     }
 
     fn backward(&mut self, dout: &ArrayD<f64>) -> Result<ArrayD<f64>> {
@@ -128,16 +129,21 @@ impl Layer for Convolution {
             &[n, filter_num, out_h, out_w],
             dout.shape(),
         )?;
-        let dout = standard_layout(dout.view().permuted_axes(vec![0, 2, 3, 1])); // (N, out_h, out_w, FN)
-        let dout = dout.into_shape_with_order((n * out_h * out_w, filter_num))?;
-        self.db = dout.sum_axis(Axis(0));
-        let dw = matmul(&dout.t(), &self.col)?; // (colᵀ · dout)ᵀ: (FN, C·FH·FW)
-        self.dw = dw.into_shape_with_order((filter_num, c, filter_h, filter_w))?;
+        // The course reorders dout to (N·out_h·out_w, FN) with transpose(0, 2, 3, 1); the
+        // products below read sample n's rows of that matrix where they lie, as dout[n]ᵀ.
+        let dout = dout.to_shape((n, filter_num, out_h * out_w))?; // (N, FN, out_h·out_w)
+        self.db = dout.sum_axis(Axis(2)).sum_axis(Axis(0)); // np.sum(dout, axis=0)
+        let dw = conv_weight_gradient(&self.col, &dout)?; // np.dot(col.T, dout): (C·FH·FW, FN)
+        self.dw = dw
+            .reversed_axes()
+            .as_standard_layout()
+            .into_shape_with_order((filter_num, c, filter_h, filter_w))?
+            .into_owned();
         self.weight_decay.add_gradient(&mut self.dw, &self.w);
         if !self.input_gradient {
             return Ok(skipped_dx());
         }
-        let dcol = matmul(&dout, &self.col_w.t())?; // (N·out_h·out_w, C·FH·FW)
+        let dcol = conv_col_gradient(&dout, &self.col_w)?; // np.dot(dout, col_W.T): (N·out_h·out_w, C·FH·FW)
         let dx = col2im(&dcol, x_shape, filter_h, filter_w, self.stride, self.pad)?;
         Ok(dx.into_dyn())
     }

@@ -1,0 +1,294 @@
+//! The convolution's three matrix products, each fused with the transpose the course
+//! writes beside it.
+//!
+//! The course multiplies im2col's rows, ordered (n, oh, ow), by the filters, so its
+//! product comes out channels-last and is transposed to (N, FN, OH, OW) after forward;
+//! backward transposes dout back with `dout.transpose(0, 2, 3, 1).reshape(-1, FN)`. Each
+//! transpose is a pass over the layer's largest array (10 MB for the course's network).
+//! Here each sample's block of the product is computed where the transposed array keeps
+//! it: sample n's rows of the course's (N·OH·OW, FN) matrix are `dout[n]ᵀ` for dout in
+//! (N, FN, OH·OW) order, and the matrix product reads and writes at any strides. Samples
+//! are independent, so they are split across the cores; each sample's product stays in
+//! the second-level cache.
+
+use std::mem::MaybeUninit;
+
+use ndarray::{s, Array2, Array3, ArrayBase, ArrayViewMut2, Data, Ix1, Ix2, Ix3};
+
+use super::matmul::gemm;
+use super::parallel::{fill_uninit, parts_for, ranges, run_all, Task};
+use crate::error::{Error, Result};
+use crate::limits::{check_memory, f64_bytes};
+
+/// The course's forward product, `np.dot(col, col_W) + b`, reshaped to (N, OH, OW, FN)
+/// and transposed to channels-first: (N, FN, OH·OW), from `col` (N·OH·OW, C·FH·FW),
+/// `col_w` (C·FH·FW, FN) and `b` (FN,).
+///
+/// ```
+/// use dl_lessons::kernels::conv_forward_product;
+/// use dl_lessons::ndarray::array;
+/// // 2 samples of 2 positions, patches of 1 value, 2 filters
+/// let col = array![[1.0], [2.0], [3.0], [4.0]];
+/// let out = conv_forward_product(&col, &array![[10.0, 100.0]], &array![0.5, 0.0], 2).unwrap();
+/// assert_eq!(out, array![[[10.5, 20.5], [100.0, 200.0]], [[30.5, 40.5], [300.0, 400.0]]]);
+/// ```
+pub fn conv_forward_product<C, W, B>(
+    col: &ArrayBase<C, Ix2>,
+    col_w: &ArrayBase<W, Ix2>,
+    b: &ArrayBase<B, Ix1>,
+    samples: usize,
+) -> Result<Array3<f64>>
+where
+    C: Data<Elem = f64>,
+    W: Data<Elem = f64>,
+    B: Data<Elem = f64>,
+{
+    let ((rows, k), (k2, filters)) = (col.dim(), col_w.dim());
+    let positions = positions_per_sample("conv_forward_product", rows, samples)?;
+    if k != k2 || b.len() != filters {
+        return Err(Error::Geometry(format!(
+            "conv_forward_product: col is ({rows}, {k}), col_W ({k2}, {filters}) and b ({}): col's columns must equal col_W's rows, b one value per filter",
+            b.len()
+        )));
+    }
+    check_memory(
+        || {
+            format!("the convolution's output of {samples} samples, {filters} filters, {positions} positions")
+        },
+        f64_bytes(&[rows.saturating_mul(filters)]),
+        "use fewer samples, filters or positions",
+    )?;
+    let (col, col_w, b) = (col.view(), col_w.view(), b.to_vec());
+    let block = filters * positions;
+    let cost = 2 * block * k.max(1);
+    // SAFETY: each sample's block is first filled with its biases, every value.
+    let (out, _) = unsafe {
+        fill_uninit(samples, block, cost / 16, |range, out| {
+            for (n, out) in range.zip(out.chunks_exact_mut(block.max(1))) {
+                let out = biases_by_row(out, &b, positions);
+                // out[n]ᵀ (positions, FN) += col[n] (positions, K) · col_W (K, FN)
+                let rows = col.slice(s![n * positions..(n + 1) * positions, ..]);
+                let out_t = ArrayViewMut2::from_shape((filters, positions), out)
+                    .expect("one block per sample")
+                    .reversed_axes();
+                gemm(1.0, rows, col_w, 1.0, out_t);
+            }
+        })
+    };
+    Ok(Array3::from_shape_vec((samples, filters, positions), out).expect("one value per element"))
+}
+
+/// The course's `np.dot(col.T, dout)`, (C·FH·FW, FN), with `col` (N·OH·OW, C·FH·FW) and
+/// dout given channels-first, (N, FN, OH·OW): the sum over samples of col[n]ᵀ · dout[n]ᵀ.
+///
+/// ```
+/// use dl_lessons::kernels::conv_weight_gradient;
+/// use dl_lessons::ndarray::array;
+/// let col = array![[1.0], [2.0], [3.0], [4.0]]; // 2 samples of 2 positions
+/// let dout = array![[[1.0, 1.0]], [[0.0, 2.0]]]; // 1 filter
+/// assert_eq!(conv_weight_gradient(&col, &dout).unwrap(), array![[1.0 + 2.0 + 8.0]]);
+/// ```
+pub fn conv_weight_gradient<C, D>(
+    col: &ArrayBase<C, Ix2>,
+    dout: &ArrayBase<D, Ix3>,
+) -> Result<Array2<f64>>
+where
+    C: Data<Elem = f64>,
+    D: Data<Elem = f64>,
+{
+    let ((rows, k), (samples, filters, positions)) = (col.dim(), dout.dim());
+    if rows != samples * positions {
+        return Err(Error::Geometry(format!(
+            "conv_weight_gradient: col has {rows} rows but dout {:?} has {} positions in all",
+            dout.dim(),
+            samples * positions
+        )));
+    }
+    let (col, dout) = (col.view(), dout.view());
+    let parts = parts_for(
+        2usize
+            .saturating_mul(rows)
+            .saturating_mul(k)
+            .saturating_mul(filters)
+            / 16,
+    );
+    let tasks: Vec<Task<'_, Array2<f64>>> = ranges(samples, parts, 1)
+        .into_iter()
+        .map(|range| {
+            Box::new(move || {
+                // the sum's transpose, (FN, K), so that both factors are read row by row
+                let mut sum_t = Array2::zeros((filters, k));
+                for n in range {
+                    // sumᵀ (FN, K) += dout[n] (FN, positions) · col[n] (positions, K)
+                    let rows = col.slice(s![n * positions..(n + 1) * positions, ..]);
+                    gemm(1.0, dout.slice(s![n, .., ..]), rows, 1.0, sum_t.view_mut());
+                }
+                sum_t
+            }) as Task<'_, Array2<f64>>
+        })
+        .collect();
+    let mut parts = run_all(tasks).into_iter();
+    let mut sum_t = parts.next().unwrap_or_else(|| Array2::zeros((filters, k)));
+    for part in parts {
+        sum_t += &part;
+    }
+    Ok(sum_t.reversed_axes().as_standard_layout().into_owned())
+}
+
+/// The course's `np.dot(dout, col_W.T)`, (N·OH·OW, C·FH·FW), with dout given
+/// channels-first, (N, FN, OH·OW), and `col_w` (C·FH·FW, FN): sample n's rows are
+/// dout[n]ᵀ · col_Wᵀ.
+///
+/// ```
+/// use dl_lessons::kernels::conv_col_gradient;
+/// use dl_lessons::ndarray::array;
+/// let dout = array![[[1.0, 2.0]], [[3.0, 4.0]]]; // 2 samples, 1 filter, 2 positions
+/// let dcol = conv_col_gradient(&dout, &array![[10.0], [100.0]]).unwrap();
+/// assert_eq!(dcol, array![[10.0, 100.0], [20.0, 200.0], [30.0, 300.0], [40.0, 400.0]]);
+/// ```
+pub fn conv_col_gradient<D, W>(
+    dout: &ArrayBase<D, Ix3>,
+    col_w: &ArrayBase<W, Ix2>,
+) -> Result<Array2<f64>>
+where
+    D: Data<Elem = f64>,
+    W: Data<Elem = f64>,
+{
+    let ((samples, filters, positions), (k, filters2)) = (dout.dim(), col_w.dim());
+    if filters != filters2 {
+        return Err(Error::Geometry(format!(
+            "conv_col_gradient: dout {:?} has {filters} filters but col_W ({k}, {filters2}) {filters2}",
+            dout.dim()
+        )));
+    }
+    let rows = samples.saturating_mul(positions);
+    check_memory(
+        || format!("the convolution's dcol of {rows} rows of {k}"),
+        f64_bytes(&[rows.saturating_mul(k)]),
+        "use fewer samples or a smaller filter",
+    )?;
+    let (dout, col_w) = (dout.view(), col_w.view());
+    let block = positions * k;
+    let cost = 2 * block * filters.max(1);
+    // SAFETY: gemm with beta = 0 writes every value of each sample's block without reading it.
+    let (dcol, _) = unsafe {
+        fill_uninit(samples, block, cost / 16, |range, out| {
+            for (n, out) in range.zip(out.chunks_exact_mut(block.max(1))) {
+                let out =
+                    ArrayViewMut2::from_shape_ptr((positions, k), out.as_mut_ptr().cast::<f64>());
+                // dcol[n] (positions, K) = dout[n]ᵀ (positions, FN) · col_Wᵀ (FN, K)
+                gemm(1.0, dout.slice(s![n, .., ..]).t(), col_w.t(), 0.0, out);
+            }
+        })
+    };
+    Ok(Array2::from_shape_vec((rows, k), dcol).expect("one value per element"))
+}
+
+/// How many rows of col one sample has, or why `rows` do not split into `samples`.
+fn positions_per_sample(what: &str, rows: usize, samples: usize) -> Result<usize> {
+    match rows.checked_div(samples) {
+        Some(positions) if positions * samples == rows => Ok(positions),
+        None if rows == 0 => Ok(0),
+        _ => Err(Error::Geometry(format!(
+            "{what}: col's {rows} rows do not split into {samples} samples"
+        ))),
+    }
+}
+
+/// Fills a (filters, positions) block row by row with each filter's bias and hands it back
+/// initialised.
+fn biases_by_row<'a>(
+    block: &'a mut [MaybeUninit<f64>],
+    b: &[f64],
+    positions: usize,
+) -> &'a mut [f64] {
+    for (row, &bias) in block.chunks_exact_mut(positions.max(1)).zip(b) {
+        for slot in row {
+            slot.write(bias);
+        }
+    }
+    // SAFETY: the rows cover the block (its length is filters · positions), each value was
+    // written just above; MaybeUninit<f64> has f64's layout.
+    unsafe { &mut *(block as *mut [MaybeUninit<f64>] as *mut [f64]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array1;
+
+    /// The course's steps, literally: the product of the 2-D matrices, then the transposes.
+    fn course(
+        col: &Array2<f64>,
+        col_w: &Array2<f64>,
+        b: &Array1<f64>,
+        dout: &Array3<f64>,
+    ) -> (Array3<f64>, Array2<f64>, Array2<f64>) {
+        let (samples, filters, positions) = dout.dim();
+        let out = (col.dot(col_w) + b)
+            .into_shape_with_order((samples, positions, filters))
+            .unwrap()
+            .permuted_axes([0, 2, 1])
+            .as_standard_layout()
+            .into_owned();
+        let dout2 = dout
+            .view()
+            .permuted_axes([0, 2, 1])
+            .as_standard_layout()
+            .into_shape_with_order((samples * positions, filters))
+            .unwrap()
+            .into_owned();
+        (out, col.t().dot(&dout2), dout2.dot(&col_w.t()))
+    }
+
+    #[test]
+    fn the_fused_products_equal_the_courses_steps() {
+        for (samples, positions, k, filters) in [
+            (1, 1, 1, 1),
+            (3, 7, 5, 2),
+            (2, 576, 25, 30),
+            (40, 144, 270, 30),
+        ] {
+            let col = Array2::from_shape_fn((samples * positions, k), |(i, j)| {
+                ((3 * i + 7 * j) % 11) as f64 - 5.0
+            });
+            let col_w =
+                Array2::from_shape_fn((k, filters), |(i, j)| ((5 * i + j) % 7) as f64 * 0.5 - 1.5);
+            let b = Array1::from_shape_fn(filters, |f| f as f64 - 0.25);
+            let dout = Array3::from_shape_fn((samples, filters, positions), |(n, f, p)| {
+                ((n + 2 * f + 3 * p) % 5) as f64 - 2.0
+            });
+            let (out, dw, dcol) = course(&col, &col_w, &b, &dout);
+            let what = format!("{samples} samples, {positions} positions, K {k}, FN {filters}");
+            assert_eq!(
+                conv_forward_product(&col, &col_w, &b, samples).unwrap(),
+                out,
+                "{what}"
+            );
+            assert_eq!(conv_weight_gradient(&col, &dout).unwrap(), dw, "{what}");
+            assert_eq!(conv_col_gradient(&dout, &col_w).unwrap(), dcol, "{what}");
+            // col_W as the layer passes it: a transposed view of W (FN, K)
+            let w = col_w.t().to_owned();
+            assert_eq!(
+                conv_forward_product(&col, &w.t(), &b, samples).unwrap(),
+                out,
+                "{what}, col_W a view"
+            );
+            assert_eq!(
+                conv_col_gradient(&dout, &w.t()).unwrap(),
+                dcol,
+                "{what}, col_W a view"
+            );
+        }
+    }
+
+    #[test]
+    fn shapes_that_do_not_fit_are_errors() {
+        let col = Array2::<f64>::zeros((6, 2));
+        assert!(conv_forward_product(&col, &Array2::zeros((2, 3)), &Array1::zeros(3), 4).is_err());
+        assert!(conv_forward_product(&col, &Array2::zeros((3, 3)), &Array1::zeros(3), 2).is_err());
+        assert!(conv_forward_product(&col, &Array2::zeros((2, 3)), &Array1::zeros(3), 0).is_err());
+        assert!(conv_weight_gradient(&col, &Array3::zeros((2, 1, 2))).is_err());
+        assert!(conv_col_gradient(&Array3::zeros((2, 1, 3)), &Array2::zeros((2, 3))).is_err());
+    }
+}
