@@ -1,26 +1,43 @@
 //! The matrix product under every layer: c = alpha·a·b + beta·c.
 //!
-//! On processors with AVX-512 the product runs the crate's own kernel (below): b is
-//! copied into panels of 24 columns that stay in cache, a is read where it lies (any
-//! strides), and each call of the kernel keeps an 8 × 24 block of c in 24 registers. About
-//! twice ndarray's own product here. Elsewhere it is ndarray's (`general_mat_mul`, the
-//! matrixmultiply crate). Either way, large products are split across the cores along
+//! On x86-64 processors with AVX-512 or AVX2 + FMA the product runs the crate's own
+//! blocked product (`blocked.rs`) with a tile kernel for that instruction set
+//! (`avx512.rs`: 8 × 24 tiles, `avx2.rs`: 6 × 8): a is read where it lies (any strides),
+//! b where it lies or copied into panels that stay in cache, and each kernel call keeps
+//! a tile of c in registers. The lessons' products are skinny (an inner size of 25 or 30
+//! in a convolution), where this is about twice ndarray's own product, which packs both
+//! factors every time. Elsewhere it is ndarray's (`general_mat_mul`, the matrixmultiply
+//! crate). Either way, large products are split across the cores along
 //! the longest of rows, columns or the inner dimension, and the results equal the
 //! definition up to rounding (tested against a triple loop).
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayBase, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Data, Ix1, Ix2};
 
+use std::sync::OnceLock;
+
 use super::parallel::{parts_for, ranges, run_all, Task};
 use crate::error::{Error, Result};
 use crate::limits::{check_memory, f64_bytes};
 
-/// Which kernel multiplies on this machine: `"avx512"` (the crate's) or `"ndarray"`.
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+mod blocked;
+
+/// Row and column multiples at which large products are split across the cores (whole
+/// tiles of either kernel).
+const ROW_STEP: usize = 24;
+const COL_STEP: usize = 24;
+
+/// Which kernel multiplies on this machine: `"avx512"` or `"avx2"` (the crate's) or
+/// `"ndarray"`.
 pub fn backend() -> &'static str {
-    if avx512::available() {
-        "avx512"
-    } else {
-        "ndarray"
+    match Backend::get() {
+        Backend::Avx512 => "avx512",
+        Backend::Avx2 => "avx2",
+        Backend::Ndarray => "ndarray",
     }
 }
 
@@ -157,9 +174,9 @@ fn gemm_bias(
     // Split the inner dimension when it dwarfs the result (conv's dW = colᵀ·dout: 30 x 57600
     // x 25): parts then share nothing, where splitting rows would pack all of b twice.
     let deep = k >= 4 * (m + n) && m * n <= 1 << 16;
-    if !deep && m >= n && m >= 2 * avx512::MR {
+    if !deep && m >= n && m >= 2 * ROW_STEP {
         // rows of a and c
-        for rows in ranges(m, parts, avx512::MR) {
+        for rows in ranges(m, parts, ROW_STEP) {
             let (part, tail) = rest.split_at(Axis(0), rows.len());
             rest = tail;
             let a = a.slice_move(s![rows, ..]);
@@ -169,9 +186,9 @@ fn gemm_bias(
             }));
         }
         run_all(tasks);
-    } else if !deep && n >= 2 * avx512::NR {
+    } else if !deep && n >= 2 * COL_STEP {
         // columns of b and c
-        for cols in ranges(n, parts, avx512::NR) {
+        for cols in ranges(n, parts, COL_STEP) {
             let (part, tail) = rest.split_at(Axis(1), cols.len());
             rest = tail;
             let bias = bias.map(|bias| bias.slice_move(s![cols.clone()]));
@@ -225,30 +242,38 @@ fn gemm_serial(
         return;
     }
     let contiguous_bias = bias.map(|bias| bias.as_slice().map(<[f64]>::as_ptr));
-    if avx512::available() && k > 0 && contiguous_bias.is_none_or(|ptr| ptr.is_some()) {
+    let backend = Backend::get();
+    if backend != Backend::Ndarray && k > 0 && contiguous_bias.is_none_or(|ptr| ptr.is_some()) {
         let bias_ptr = contiguous_bias.flatten().unwrap_or(std::ptr::null());
         let (rsc, csc) = (c.strides()[0], c.strides()[1]);
-        if csc == 1 || (n == 1 && m > 0 && bias.is_none()) {
-            // SAFETY: avx512f is available (checked above); the pointers and strides describe
-            // the three views exactly, so every element read or written lies inside them;
-            // c is borrowed mutably, so it overlaps neither a nor b.
+        let (rsa, csa, rsb, csb) = (
+            a.strides()[0],
+            a.strides()[1],
+            b.strides()[0],
+            b.strides()[1],
+        );
+        if csc == 1 || (n == 1 && bias.is_none()) {
+            // SAFETY: the backend's instructions are available (detected); the pointers and
+            // strides describe the three views exactly, so every element read or written
+            // lies inside them; c is borrowed mutably, so it overlaps neither a nor b.
             unsafe {
-                avx512::gemm(
+                let args = (
                     m,
                     k,
                     n,
                     alpha,
                     a.as_ptr(),
-                    a.strides()[0],
-                    a.strides()[1],
+                    rsa,
+                    csa,
                     b.as_ptr(),
-                    b.strides()[0],
-                    b.strides()[1],
+                    rsb,
+                    csb,
                     bias_ptr,
                     beta,
                     c.as_mut_ptr(),
                     rsc,
                 );
+                simd_gemm(backend, args);
             }
             return;
         }
@@ -256,22 +281,23 @@ fn gemm_serial(
             // cᵀ = bᵀ · aᵀ, a row-major product in c's memory
             // SAFETY: as above, with the roles of a and b exchanged and their strides swapped.
             unsafe {
-                avx512::gemm(
+                let args = (
                     n,
                     k,
                     m,
                     alpha,
                     b.as_ptr(),
-                    b.strides()[1],
-                    b.strides()[0],
+                    csb,
+                    rsb,
                     a.as_ptr(),
-                    a.strides()[1],
-                    a.strides()[0],
+                    csa,
+                    rsa,
                     std::ptr::null(),
                     beta,
                     c.as_mut_ptr(),
                     csc,
                 );
+                simd_gemm(backend, args);
             }
             return;
         }
@@ -288,287 +314,92 @@ fn gemm_serial(
     general_mat_mul(alpha, &a, &b, 1.0, &mut c);
 }
 
-/// The crate's AVX-512 kernel.
-mod avx512 {
-    /// Rows of c per kernel call.
-    pub(super) const MR: usize = 8;
-    /// Columns of c per kernel call (three vectors of 8).
-    pub(super) const NR: usize = 24;
+/// The arguments of [`blocked::gemm`]: m, k, n, alpha, a, rsa, csa, b, rsb, csb, bias,
+/// beta, c, rsc.
+type GemmArgs = (
+    usize,
+    usize,
+    usize,
+    f64,
+    *const f64,
+    isize,
+    isize,
+    *const f64,
+    isize,
+    isize,
+    *const f64,
+    f64,
+    *mut f64,
+    isize,
+);
 
-    #[cfg(target_arch = "x86_64")]
-    pub(super) fn available() -> bool {
-        use std::sync::OnceLock;
-        static AVAILABLE: OnceLock<bool> = OnceLock::new();
-        *AVAILABLE.get_or_init(|| {
-            std::env::var_os("DL_LESSONS_NO_AVX512").is_none()
-                && std::arch::is_x86_feature_detected!("avx512f")
+/// [`blocked::gemm`] with the backend's kernel.
+///
+/// # Safety
+/// As [`blocked::gemm`]; `backend` is not `Ndarray`.
+unsafe fn simd_gemm(backend: Backend, args: GemmArgs) {
+    let (m, k, n, alpha, a, rsa, csa, b, rsb, csb, bias, beta, c, rsc) = args;
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        match backend {
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => blocked::gemm::<avx512::Avx512>(
+                m, k, n, alpha, a, rsa, csa, b, rsb, csb, bias, beta, c, rsc,
+            ),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => blocked::gemm::<avx2::Avx2>(
+                m, k, n, alpha, a, rsa, csa, b, rsb, csb, bias, beta, c, rsc,
+            ),
+            _ => unreachable!("the ndarray backend has no SIMD kernel"),
+        }
+    }
+}
+
+/// Which part of a kernel's tile is real, and how c is combined.
+#[derive(Clone, Copy)]
+struct Tile {
+    mr: usize,
+    nr: usize,
+    /// The first block of the inner dimension: c = beta·c + bias + ab; later ones add.
+    first: bool,
+    beta: f64,
+    /// The tile's first bias value, or null.
+    bias: *const f64,
+}
+
+/// The kernels this processor runs, detected once (`DL_LESSONS_KERNEL=ndarray` or `avx2`
+/// chooses a slower one, for tests and comparisons).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Avx512,
+    Avx2,
+    Ndarray,
+}
+
+impl Backend {
+    fn get() -> Backend {
+        static BACKEND: OnceLock<Backend> = OnceLock::new();
+        *BACKEND.get_or_init(|| {
+            let choice = std::env::var("DL_LESSONS_KERNEL").unwrap_or_default();
+            #[cfg(target_arch = "x86_64")]
+            {
+                let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+                let avx2 = std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma");
+                match choice.as_str() {
+                    "ndarray" => Backend::Ndarray,
+                    "avx2" if avx2 => Backend::Avx2,
+                    _ if avx512 => Backend::Avx512,
+                    _ if avx2 => Backend::Avx2,
+                    _ => Backend::Ndarray,
+                }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            {
+                let _ = choice;
+                Backend::Ndarray
+            }
         })
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    pub(super) fn available() -> bool {
-        false
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn gemm(
-        _: usize,
-        _: usize,
-        _: usize,
-        _: f64,
-        _: *const f64,
-        _: isize,
-        _: isize,
-        _: *const f64,
-        _: isize,
-        _: isize,
-        _: *const f64,
-        _: f64,
-        _: *mut f64,
-        _: isize,
-    ) {
-        unreachable!("available() is false off x86_64")
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    pub(super) use x86::gemm;
-
-    #[cfg(target_arch = "x86_64")]
-    mod x86 {
-        use std::arch::x86_64::*;
-
-        use super::{MR, NR};
-
-        /// Depth of one block of the inner dimension: a panel of b (KC × 24) takes 24 kB,
-        /// half the first-level cache, and an 8-row block of a as much.
-        const KC: usize = 128;
-        /// Columns of b packed at a time: KC × NC values (1 MB) stay in the second-level
-        /// cache while every row block of a passes by.
-        const NC: usize = 20 * NR;
-
-        /// c (m × n, row stride rsc, column stride 1) = alpha·a·b + bias + beta·c, with a
-        /// (m × k) and b (k × n) at any strides and bias (n values, or null for none) added
-        /// to every row; c is not read when beta is 0.
-        ///
-        /// # Safety
-        /// The CPU has avx512f; m, n, k ≥ 1; every a[i·rsa + p·csa], b[p·rsb + j·csb],
-        /// bias[j] (unless null) and c[i·rsc + j] for i < m, p < k, j < n lies in a live
-        /// allocation; c overlaps neither a, b nor bias.
-        #[allow(clippy::too_many_arguments)]
-        #[target_feature(enable = "avx512f")]
-        pub(crate) unsafe fn gemm(
-            m: usize,
-            k: usize,
-            n: usize,
-            alpha: f64,
-            a: *const f64,
-            rsa: isize,
-            csa: isize,
-            b: *const f64,
-            rsb: isize,
-            csb: isize,
-            bias: *const f64,
-            beta: f64,
-            c: *mut f64,
-            rsc: isize,
-        ) {
-            // b is read where it lies when its rows are contiguous, alpha is 1 and a block of
-            // KC rows spans little memory (the lessons' products); otherwise alpha·b is
-            // copied into panels, which keeps long rows from evicting each other in cache.
-            let in_place =
-                csb == 1 && alpha == 1.0 && (rsb.unsigned_abs() * KC * 8 <= 256 << 10 || m <= 32);
-            let mut b_pack = if in_place {
-                Vec::new()
-            } else {
-                vec![0.0; KC * NC.min(n.div_ceil(8) * 8)]
-            };
-            let mut a_pack = vec![0.0; MR * KC];
-            for jc in (0..n).step_by(NC) {
-                let nc = NC.min(n - jc);
-                for pc in (0..k).step_by(KC) {
-                    let kc = KC.min(k - pc);
-                    let b_block = b.offset(pc as isize * rsb + jc as isize * csb);
-                    if !in_place {
-                        pack_b(kc, nc, b_block, rsb, csb, alpha, &mut b_pack);
-                    }
-                    let first = pc == 0;
-                    for ic in (0..m).step_by(MR) {
-                        let mr = MR.min(m - ic);
-                        let a_block = a.offset(ic as isize * rsa + pc as isize * csa);
-                        let (ap, ar, ac) = if mr == MR {
-                            (a_block, rsa, csa)
-                        } else {
-                            pack_a(mr, kc, a_block, rsa, csa, &mut a_pack);
-                            (a_pack.as_ptr(), kc as isize, 1)
-                        };
-                        for jr in (0..nc).step_by(NR) {
-                            let nr = NR.min(nc - jr);
-                            let nv = nr.div_ceil(8);
-                            let (bp, bs) = if in_place {
-                                (b_block.add(jr), rsb)
-                            } else {
-                                (b_pack.as_ptr().add(jr * kc), 8 * nv as isize)
-                            };
-                            let cp = c.offset(ic as isize * rsc + (jc + jr) as isize);
-                            let bias = if bias.is_null() {
-                                bias
-                            } else {
-                                bias.add(jc + jr)
-                            };
-                            let tile = Tile {
-                                mr,
-                                nr,
-                                first,
-                                beta,
-                                bias,
-                            };
-                            match nv {
-                                1 => kernel::<1>(kc, ap, ar, ac, bp, bs, cp, rsc, tile),
-                                2 => kernel::<2>(kc, ap, ar, ac, bp, bs, cp, rsc, tile),
-                                _ => kernel::<3>(kc, ap, ar, ac, bp, bs, cp, rsc, tile),
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
-        /// Copies alpha·b (kc × nc) into panels of NR columns, each kc rows of NR values
-        /// (the last panel: of its width rounded up to 8, zero beyond nc); the panel of
-        /// column j0 starts at j0·kc.
-        #[target_feature(enable = "avx512f")]
-        unsafe fn pack_b(
-            kc: usize,
-            nc: usize,
-            b: *const f64,
-            rsb: isize,
-            csb: isize,
-            alpha: f64,
-            out: &mut [f64],
-        ) {
-            for j0 in (0..nc).step_by(NR) {
-                let width = NR.min(nc - j0);
-                let stride = width.div_ceil(8) * 8;
-                let dst = &mut out[j0 * kc..][..kc * stride];
-                for (p, row) in dst.chunks_exact_mut(stride).enumerate() {
-                    let src = b.offset(p as isize * rsb + j0 as isize * csb);
-                    let (values, zeros) = row.split_at_mut(width);
-                    if csb == 1 {
-                        let src = std::slice::from_raw_parts(src, width);
-                        for (v, &s) in values.iter_mut().zip(src) {
-                            *v = alpha * s;
-                        }
-                    } else {
-                        for (j, v) in values.iter_mut().enumerate() {
-                            *v = alpha * *src.offset(j as isize * csb);
-                        }
-                    }
-                    zeros.fill(0.0);
-                }
-            }
-        }
-
-        /// Copies the last, partial row block of a (mr < MR rows × kc) row-major into
-        /// `out`, with zero rows below it.
-        #[target_feature(enable = "avx512f")]
-        unsafe fn pack_a(
-            mr: usize,
-            kc: usize,
-            a: *const f64,
-            rsa: isize,
-            csa: isize,
-            out: &mut [f64],
-        ) {
-            for (r, row) in out.chunks_exact_mut(kc).take(MR).enumerate() {
-                for (p, v) in row.iter_mut().enumerate() {
-                    *v = if r < mr {
-                        *a.offset(r as isize * rsa + p as isize * csa)
-                    } else {
-                        0.0
-                    };
-                }
-            }
-        }
-
-        /// Which part of the 8 × 24 block is real, and how c is combined.
-        #[derive(Clone, Copy)]
-        struct Tile {
-            mr: usize,
-            nr: usize,
-            /// The first block of the inner dimension: c = beta·c + bias + ab; later ones add.
-            first: bool,
-            beta: f64,
-            /// The tile's first bias value, or null.
-            bias: *const f64,
-        }
-
-        /// One MR × (8·NV) block of c from kc columns of a and kc rows of b's panel (row
-        /// stride bs; lanes past the tile's width are not read).
-        #[allow(clippy::too_many_arguments)]
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn kernel<const NV: usize>(
-            kc: usize,
-            a: *const f64,
-            rsa: isize,
-            csa: isize,
-            b: *const f64,
-            bs: isize,
-            c: *mut f64,
-            rsc: isize,
-            tile: Tile,
-        ) {
-            let last_lanes = tile.nr - 8 * (NV - 1);
-            let last_mask: __mmask8 = if last_lanes >= 8 {
-                0xff
-            } else {
-                (1u8 << last_lanes) - 1
-            };
-            let masks: [__mmask8; NV] =
-                std::array::from_fn(|v| if v == NV - 1 { last_mask } else { 0xff });
-            let mut acc = [[_mm512_setzero_pd(); NV]; MR];
-            let rows: [*const f64; MR] = std::array::from_fn(|r| a.offset(r as isize * rsa));
-            for p in 0..kc {
-                let bp = b.offset(p as isize * bs);
-                let bv: [__m512d; NV] =
-                    std::array::from_fn(|v| _mm512_maskz_loadu_pd(masks[v], bp.add(8 * v)));
-                let offset = p as isize * csa;
-                for r in 0..MR {
-                    let av = _mm512_set1_pd(*rows[r].offset(offset));
-                    for v in 0..NV {
-                        acc[r][v] = _mm512_fmadd_pd(av, bv[v], acc[r][v]);
-                    }
-                }
-            }
-            if tile.first && !tile.bias.is_null() {
-                for v in 0..NV {
-                    let bias = _mm512_maskz_loadu_pd(masks[v], tile.bias.add(8 * v));
-                    for acc_row in acc.iter_mut() {
-                        acc_row[v] = _mm512_add_pd(acc_row[v], bias);
-                    }
-                }
-            }
-            for (r, acc_row) in acc.iter().enumerate().take(tile.mr) {
-                let row = c.offset(r as isize * rsc);
-                for (v, &sum) in acc_row.iter().enumerate() {
-                    let mask = masks[v];
-                    let at = row.add(8 * v);
-                    let value = if tile.first && tile.beta == 0.0 {
-                        sum
-                    } else if tile.first {
-                        _mm512_fmadd_pd(
-                            _mm512_set1_pd(tile.beta),
-                            _mm512_maskz_loadu_pd(mask, at),
-                            sum,
-                        )
-                    } else {
-                        _mm512_add_pd(_mm512_maskz_loadu_pd(mask, at), sum)
-                    };
-                    _mm512_mask_storeu_pd(at, mask, value);
-                }
-            }
-        }
     }
 }
 
@@ -625,6 +456,76 @@ mod tests {
                             b.dim()
                         );
                     }
+                }
+            }
+        }
+    }
+
+    /// Each SIMD kernel this processor has, whichever the process chose, on every tile
+    /// edge (rows and columns that are not whole tiles) and both ways of reading b.
+    #[test]
+    fn every_kernel_this_processor_runs_matches_the_definition() {
+        #[cfg(target_arch = "x86_64")]
+        let kernels = [
+            (
+                Backend::Avx512,
+                std::arch::is_x86_feature_detected!("avx512f"),
+            ),
+            (
+                Backend::Avx2,
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma"),
+            ),
+        ];
+        #[cfg(not(target_arch = "x86_64"))]
+        let kernels: [(Backend, bool); 0] = [];
+        for (backend, _) in kernels.into_iter().filter(|(_, present)| *present) {
+            for (m, k, n) in [
+                (1, 1, 1),
+                (5, 3, 7),
+                (7, 130, 9),
+                (13, 25, 30),
+                (30, 576, 25),
+                (49, 2, 500),
+            ] {
+                let a = Array2::from_shape_fn((m, k), |(i, j)| {
+                    ((i * 13 + j * 7) % 17) as f64 * 0.25 - 2.0
+                });
+                let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j * 3) % 11) as f64 - 4.5);
+                let bias = ndarray::Array1::from_shape_fn(n, |j| j as f64);
+                let bt = b.t().to_owned();
+                for (b, alpha) in [(b.view(), 1.0), (bt.t(), 1.0), (b.view(), 0.5)] {
+                    let start = Array2::from_shape_fn((m, n), |(i, j)| (i + 2 * j) as f64);
+                    let mut c = start.clone();
+                    // SAFETY: the kernel's instructions are present (checked above); the
+                    // pointers and strides describe the three arrays.
+                    unsafe {
+                        simd_gemm(
+                            backend,
+                            (
+                                m,
+                                k,
+                                n,
+                                alpha,
+                                a.as_ptr(),
+                                a.strides()[0],
+                                a.strides()[1],
+                                b.as_ptr(),
+                                b.strides()[0],
+                                b.strides()[1],
+                                bias.as_ptr(),
+                                2.0,
+                                c.as_mut_ptr(),
+                                c.strides()[0],
+                            ),
+                        );
+                    }
+                    let want = reference(&a.view(), &b) * alpha + &bias + &start * 2.0;
+                    let err = max_error(&c, &want);
+                    assert!(
+                        err < 1e-9,
+                        "{backend:?} {m}x{k}x{n} alpha {alpha}: error {err}"
+                    );
                 }
             }
         }
