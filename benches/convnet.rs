@@ -13,6 +13,8 @@
 //! `.venv-bench/bin/python`; skipped, and said, without torch), in float64 like this crate
 //! and float32 for reference: forward and backward with the input gradient against the
 //! crate's, and the training step (no input gradient on either side) against the crate's.
+//! All of it runs in `BENCH_ROUNDS` rounds (default 3) that alternate the sides; each
+//! ratio is the median of the rounds' ratios, printed with their range.
 
 mod common;
 
@@ -106,9 +108,32 @@ fn forward_backward_with_dx<'a>(
     }
 }
 
+/// One round's measurements, in seconds: this crate's three, and the references'.
+struct Round {
+    step: f64,
+    dx: f64,
+    dx_step: f64,
+    numpy: Option<(f64, f64, String)>,
+    torch: Option<String>,
+}
+
+/// The median of `values` and their range, as "4.2x (3.9-4.6)".
+fn summary(values: &[f64]) -> String {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match (sorted.first(), sorted.last()) {
+        (Some(low), Some(high)) => format!("{:.2}x ({low:.2}-{high:.2})", sorted[sorted.len() / 2]),
+        _ => "not measured".into(),
+    }
+}
+
 fn main() {
-    let numpy = numpy();
-    let torch = run_torch_reference("convnet_torch.py");
+    // Both sides of every ratio are measured in each round, a few seconds apart, and the
+    // rounds alternate: a machine whose speed drifts (a shared host) moves both sides.
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     let data = Dataset::digits(0)
         .images(1, 8, 8)
         .and_then(|d| d.upsampled(28))
@@ -125,16 +150,26 @@ fn main() {
     for _ in 0..5 {
         step(); // warm up: first steps allocate the optimizer state and the buffers
     }
-    let seconds = median_seconds(41, step);
-    let timed = |update: bool| {
-        let mut run = forward_backward_with_dx(&x, &t, update);
-        for _ in 0..5 {
-            run();
-        }
-        median_seconds(41, run)
+    let mut with_dx = forward_backward_with_dx(&x, &t, false);
+    let mut with_dx_step = forward_backward_with_dx(&x, &t, true);
+    for _ in 0..5 {
+        with_dx();
+        with_dx_step();
+    }
+    let results: Vec<Round> = (0..rounds.max(1))
+        .map(|_| Round {
+            step: median_seconds(21, &mut step),
+            dx: median_seconds(21, &mut with_dx),
+            dx_step: median_seconds(21, &mut with_dx_step),
+            numpy: numpy(),
+            torch: run_torch_reference("convnet_torch.py"),
+        })
+        .collect();
+    let crate_ms = |f: fn(&Round) -> f64| {
+        let mut v: Vec<f64> = results.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2] * 1e3
     };
-    let dx_seconds = timed(false);
-    let dx_step_seconds = timed(true);
 
     let size = 2000;
     let a: Array2<f64> = randn((size, size), 1.0, &mut rng(1)).unwrap();
@@ -146,57 +181,84 @@ fn main() {
         / 1e9;
 
     let flops = step_flops(false);
-    let gflops = flops / seconds / 1e9;
+    let step_ms = crate_ms(|r| r.step);
+    let gflops = flops / step_ms / 1e6;
+    println!("{} rounds; each side's time is the median of its rounds, each ratio the median of the rounds' ratios (and their range)", results.len());
     println!(
-        "SimpleConvNet step (batch 100, 1x28x28, Adam): {:.2} ms, {:.2} GFLOP of matrix products = {gflops:.1} GFLOP/s",
-        seconds * 1e3,
+        "SimpleConvNet step (batch 100, 1x28x28, Adam): {step_ms:.2} ms, {:.2} GFLOP of matrix products = {gflops:.1} GFLOP/s",
         flops / 1e9
     );
     println!("this crate's dgemm (dl_lessons::matmul with {} kernels, both cores, {size}x{size}): {dgemm:.1} GFLOP/s, so the step runs at {:.0}% of it", backend(), 100.0 * gflops / dgemm);
     println!(
         "SimpleConvNet forward and backward with the first layer's dx (the layers by hand): {:.2} ms; with an Adam update as well: {:.2} ms",
-        dx_seconds * 1e3,
-        dx_step_seconds * 1e3
+        crate_ms(|r| r.dx),
+        crate_ms(|r| r.dx_step)
     );
-    match numpy {
-        Some((numpy_seconds, numpy_dgemm, blas)) => {
-            println!(
-                "numpy (the course's algorithm, {:.2} GFLOP): {:.2} ms = {:.1} GFLOP/s; its dgemm ({blas}): {numpy_dgemm:.1} GFLOP/s",
-                step_flops(true) / 1e9,
-                numpy_seconds * 1e3,
-                step_flops(true) / numpy_seconds / 1e9
-            );
-            println!(
-                "ratio, both with the first layer's dx and an Adam update: {:.1}x faster than numpy (target >= 5); this crate's training step (no dx) {:.1}x; at numpy's dgemm peak the step's products would take {:.1} ms",
-                numpy_seconds / dx_step_seconds,
-                numpy_seconds / seconds,
-                flops / numpy_dgemm / 1e6
-            );
-        }
-        None => println!("numpy reference not run"),
+    let numpy_rounds: Vec<(&Round, &(f64, f64, String))> = results
+        .iter()
+        .filter_map(|r| Some((r, r.numpy.as_ref()?)))
+        .collect();
+    if let Some((_, (_, numpy_dgemm, blas))) = numpy_rounds.first() {
+        let mut numpy_ms: Vec<f64> = numpy_rounds.iter().map(|(_, n)| n.0 * 1e3).collect();
+        numpy_ms.sort_by(f64::total_cmp);
+        let numpy_ms = numpy_ms[numpy_ms.len() / 2];
+        println!(
+            "numpy (the course's algorithm, {:.2} GFLOP): {numpy_ms:.2} ms = {:.1} GFLOP/s; its dgemm ({blas}): {numpy_dgemm:.1} GFLOP/s",
+            step_flops(true) / 1e9,
+            step_flops(true) / numpy_ms / 1e6
+        );
+        let ratios = |f: fn(&Round) -> f64| -> Vec<f64> {
+            numpy_rounds.iter().map(|(r, n)| n.0 / f(r)).collect()
+        };
+        println!(
+            "ratio, both with the first layer's dx and an Adam update: {} faster than numpy (target >= 5); this crate's training step (no dx) {}",
+            summary(&ratios(|r| r.dx_step)),
+            summary(&ratios(|r| r.step)),
+        );
+    } else {
+        println!("numpy reference not run");
     }
-    match torch {
-        Some(text) => {
-            let threads = value_of(&text, "threads").unwrap_or(f64::NAN);
-            for (dtype, short) in [("float64", "f64"), ("float32", "f32")] {
-                if let Some(dx) = value_of(&text, &format!("fwd_bwd_dx_{short}")) {
-                    println!(
-                        "PyTorch {dtype} forward and backward with dx ({threads} threads): {:.2} ms; this crate (float64) is {:.2}x its speed (target >= 1.2 against float64)",
-                        dx * 1e3,
-                        dx / dx_seconds
-                    );
+    let torch_rounds: Vec<(&Round, &String)> = results
+        .iter()
+        .filter_map(|r| Some((r, r.torch.as_ref()?)))
+        .collect();
+    if let Some((_, text)) = torch_rounds.first() {
+        let threads = value_of(text, "threads").unwrap_or(f64::NAN);
+        for (dtype, short) in [("float64", "f64"), ("float32", "f32")] {
+            for (what, key, ours, target) in [
+                (
+                    "forward and backward with dx",
+                    "fwd_bwd_dx",
+                    (|r: &Round| r.dx) as fn(&Round) -> f64,
+                    " (target >= 1.2 against float64)",
+                ),
+                (
+                    "training step (no input gradient, Adam)",
+                    "step",
+                    |r: &Round| r.step,
+                    " (target: faster than float64)",
+                ),
+            ] {
+                let pairs: Vec<(f64, f64)> = torch_rounds
+                    .iter()
+                    .filter_map(|(r, text)| {
+                        Some((value_of(text, &format!("{key}_{short}"))?, ours(r)))
+                    })
+                    .collect();
+                if pairs.is_empty() {
+                    continue;
                 }
-                if let Some(step) = value_of(&text, &format!("step_{short}")) {
-                    println!(
-                        "PyTorch {dtype} training step ({threads} threads, no input gradient, Adam): {:.2} ms; this crate (float64) is {:.2}x its speed",
-                        step * 1e3,
-                        step / seconds
-                    );
-                }
+                let mut torch_ms: Vec<f64> = pairs.iter().map(|p| p.0 * 1e3).collect();
+                torch_ms.sort_by(f64::total_cmp);
+                let ratios: Vec<f64> = pairs.iter().map(|(theirs, ours)| theirs / ours).collect();
+                println!(
+                    "PyTorch {dtype} {what} ({threads} threads): {:.2} ms; this crate (float64) is {} its speed{target}",
+                    torch_ms[torch_ms.len() / 2],
+                    summary(&ratios)
+                );
             }
         }
-        None => println!(
-            "PyTorch reference not run (install torch in .venv-bench, or set TORCH_PYTHON)"
-        ),
+    } else {
+        println!("PyTorch reference not run (install torch in .venv-bench, or set TORCH_PYTHON)");
     }
 }
