@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use dl_lessons::conv::col2im_of_product;
+use dl_lessons::kernels::{conv_col_gradient, conv_forward_product, conv_weight_gradient};
 use dl_lessons::prelude::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -199,6 +201,12 @@ proptest! {
         survives("im2col_without_transpose", true, || im2col_without_transpose(&x, filter_h, filter_w, stride, pad), |c| all_finite(c))?;
         let col = Array2::ones((shape.0 * 4, shape.1 * filter_h.min(4) * filter_w.min(4)));
         survives("col2im", true, || col2im(&col, shape, filter_h, filter_w, stride, pad), |x| all_finite(x))?;
+        let dout = ndarray::Array3::ones((shape.0, 3, 4));
+        let col_w = Array2::ones((shape.1 * filter_h.min(4) * filter_w.min(4), 3));
+        survives("col2im_of_product", true, || col2im_of_product(&dout, &col_w, shape, filter_h, filter_w, stride, pad), |x| all_finite(x))?;
+        survives("conv_forward_product", true, || conv_forward_product(&col, &col_w, &Array1::zeros(3), shape.0), |x| all_finite(x))?;
+        survives("conv_weight_gradient", true, || conv_weight_gradient(&col, &dout), |x| all_finite(x))?;
+        survives("conv_col_gradient", true, || conv_col_gradient(&dout, &col_w), |x| all_finite(x))?;
         survives("zero_pad", true, || zero_pad(&x, pad), |x| all_finite(x))?;
         survives("max_pool", true, || max_pool(&x, filter_h, filter_w, stride, pad), |(x, _)| all_finite(x))?;
         survives("average_pool", true, || average_pool(&x, filter_h, filter_w, stride, pad), |x| all_finite(x))?;

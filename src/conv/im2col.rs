@@ -8,11 +8,12 @@
 
 use std::borrow::Cow;
 
-use ndarray::{s, Array2, Array4, ArrayBase, Data, Ix2, Ix4};
+use ndarray::{s, Array2, Array4, ArrayBase, Data, Ix2, Ix3, Ix4};
 
 use super::image::padded_copy;
 use crate::error::{Error, Result};
 use crate::geometry::ConvGeometry;
+use crate::kernels::col2im_of_col_gradient;
 use crate::kernels::windows::Windows;
 use crate::limits::{check_memory, f64_bytes};
 
@@ -138,16 +139,61 @@ pub fn col2im<S: Data<Elem = f64>>(
         )));
     }
     check_sizes("col2im", &g)?;
-    let (n, c, h, w) = input_shape;
-    let (hp, wp) = g.padded_size();
     let col = col.as_standard_layout();
-    let img = windows(&g).scatter_add(col.as_slice().expect("standard layout"), n);
+    let img = windows(&g).scatter_add(col.as_slice().expect("standard layout"), input_shape.0);
+    Ok(unpadded(img, &g))
+}
+
+/// The convolution's dx, `col2im(np.dot(dout, col_W.T), input_shape, filter_h, filter_w,
+/// stride, pad)`, from dout in the layer's channels-first order (N, FN, OH·OW) and col_W
+/// (C·FH·FW, FN), without storing the product: each sample's rows of it are added back at
+/// their windows while they are in cache (the course's two steps, fused for speed).
+///
+/// ```
+/// use dl_lessons::{conv::{col2im, col2im_of_product}, kernels::conv_col_gradient, ndarray::{Array2, Array3}};
+/// let dout = Array3::from_shape_fn((2, 3, 4), |(n, f, p)| (n + f * p) as f64); // 2x2 outputs
+/// let col_w = Array2::from_shape_fn((4, 3), |(k, f)| (k as f64) - (f as f64));   // 2x2 filters
+/// let two_steps = col2im(&conv_col_gradient(&dout, &col_w)?, (2, 1, 3, 3), 2, 2, 1, 0)?;
+/// assert_eq!(col2im_of_product(&dout, &col_w, (2, 1, 3, 3), 2, 2, 1, 0)?, two_steps);
+/// # Ok::<(), dl_lessons::Error>(())
+/// ```
+pub fn col2im_of_product<D: Data<Elem = f64>, W: Data<Elem = f64>>(
+    dout: &ArrayBase<D, Ix3>,
+    col_w: &ArrayBase<W, Ix2>,
+    input_shape: (usize, usize, usize, usize),
+    filter_h: usize,
+    filter_w: usize,
+    stride: usize,
+    pad: usize,
+) -> Result<Array4<f64>> {
+    let g = ConvGeometry::new(input_shape, filter_h, filter_w, stride, pad)?;
+    let filters = col_w.ncols();
+    let want = (input_shape.0, filters, g.out_h * g.out_w);
+    if dout.dim() != want || col_w.nrows() != g.patch_len() {
+        return Err(Error::Geometry(format!(
+            "col2im_of_product: dout has shape {:?} and col_W {:?}, but input_shape {input_shape:?} with filter \
+             {filter_h}x{filter_w}, stride {stride}, pad {pad} needs dout {want:?} and col_W ({}, FN)",
+            dout.dim(),
+            col_w.dim(),
+            g.patch_len()
+        )));
+    }
+    check_sizes("col2im_of_product", &g)?;
+    let img = col2im_of_col_gradient(dout.view(), col_w.view(), &windows(&g));
+    Ok(unpadded(img, &g))
+}
+
+/// Padded images (one after another, row-major) without their padding, (N, C, H, W).
+fn unpadded(img: Vec<f64>, g: &ConvGeometry) -> Array4<f64> {
+    let (n, c, h, w) = g.input_shape;
+    let (hp, wp) = g.padded_size();
     let img = Array4::from_shape_vec((n, c, hp, wp), img).expect("one value per padded pixel");
-    Ok(if pad == 0 {
+    if g.pad == 0 {
         img
     } else {
-        img.slice(s![.., .., pad..pad + h, pad..pad + w]).to_owned()
-    })
+        img.slice(s![.., .., g.pad..g.pad + h, g.pad..g.pad + w])
+            .to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -161,6 +207,51 @@ mod tests {
             e.to_string().contains("col has shape (3, 4)") && e.to_string().contains("(4, 4)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_fused_col2im_of_product_equals_the_two_steps() {
+        use crate::kernels::conv_col_gradient;
+        use ndarray::Array3;
+        for (shape, f, stride, pad, filters) in [
+            ((1, 1, 3, 3), 2, 1, 0, 1),
+            ((2, 3, 7, 6), 3, 2, 1, 4),
+            ((3, 2, 12, 12), 5, 1, 2, 30),
+        ] {
+            let g = ConvGeometry::new(shape, f, f, stride, pad).unwrap();
+            let dout = Array3::from_shape_fn((shape.0, filters, g.out_h * g.out_w), |(n, c, p)| {
+                ((3 * n + 5 * c + p) % 7) as f64 - 3.0
+            });
+            let col_w = Array2::from_shape_fn((g.patch_len(), filters), |(k, c)| {
+                ((k + 2 * c) % 5) as f64 * 0.5
+            });
+            let two_steps = col2im(
+                &conv_col_gradient(&dout, &col_w).unwrap(),
+                shape,
+                f,
+                f,
+                stride,
+                pad,
+            )
+            .unwrap();
+            let fused = col2im_of_product(&dout, &col_w, shape, f, f, stride, pad).unwrap();
+            assert_eq!(
+                fused, two_steps,
+                "{shape:?} filter {f} stride {stride} pad {pad}"
+            );
+        }
+        let e = col2im_of_product(
+            &Array3::<f64>::zeros((1, 2, 5)),
+            &Array2::zeros((4, 2)),
+            (1, 1, 3, 3),
+            2,
+            2,
+            1,
+            0,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("(1, 2, 5)") && e.contains("(1, 2, 4)"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,6 @@ mod im2col;
 mod image;
 mod pool;
 
-pub use im2col::{col2im, im2col, im2col_without_transpose};
+pub use im2col::{col2im, col2im_of_product, im2col, im2col_without_transpose};
 pub use image::{crop, zero_pad};
 pub use pool::{average_pool, average_pool_backward, max_pool, max_pool_backward};

@@ -13,10 +13,13 @@
 
 use std::mem::MaybeUninit;
 
-use ndarray::{s, Array2, Array3, ArrayBase, ArrayViewMut2, Data, Ix1, Ix2, Ix3};
+use ndarray::{
+    s, Array2, Array3, ArrayBase, ArrayView2, ArrayView3, ArrayViewMut2, Data, Ix1, Ix2, Ix3,
+};
 
 use super::matmul::gemm;
 use super::parallel::{fill_uninit, parts_for, ranges, run_all, Task};
+use super::windows::Windows;
 use crate::error::{Error, Result};
 use crate::limits::{check_memory, f64_bytes};
 
@@ -182,6 +185,29 @@ where
         })
     };
     Ok(Array2::from_shape_vec((rows, k), dcol).expect("one value per element"))
+}
+
+/// col2im of the course's `np.dot(dout, col_W.T)` through `windows` (one padded image per
+/// sample), with dout channels-first, (N, FN, OH·OW): each sample's rows of the product
+/// are computed into a block that stays in cache and added back at their windows at once,
+/// so the (N·OH·OW, C·FH·FW) matrix is never stored. The caller checks that dout's
+/// positions and col_W's rows match the windows.
+pub(crate) fn col2im_of_col_gradient(
+    dout: ArrayView3<'_, f64>,
+    col_w: ArrayView2<'_, f64>,
+    windows: &Windows,
+) -> Vec<f64> {
+    let (samples, _, positions) = dout.dim();
+    let k = col_w.nrows();
+    assert!(
+        positions == windows.positions() && k == windows.window_len(),
+        "dout's positions and col_W's rows match the windows"
+    );
+    windows.scatter_add_with(samples, |n, rows| {
+        let rows = ArrayViewMut2::from_shape((positions, k), rows).expect("one block per sample");
+        // rows (positions, K) = dout[n]ᵀ (positions, FN) · col_Wᵀ (FN, K)
+        gemm(1.0, dout.slice(s![n, .., ..]).t(), col_w.t(), 0.0, rows);
+    })
 }
 
 /// How many rows of col one sample has, or why `rows` do not split into `samples`.

@@ -15,6 +15,7 @@ pub(crate) mod memory;
 pub(crate) mod parallel;
 pub(crate) mod windows;
 
+pub(crate) use conv_products::col2im_of_col_gradient;
 pub use conv_products::{conv_col_gradient, conv_forward_product, conv_weight_gradient};
 pub use elementwise::{map, map_unzip, update3, zip_map};
 pub use layout::standard_layout;

@@ -79,12 +79,27 @@ impl Windows {
     /// of `col` added back at its window, so overlapping windows add up.
     pub(crate) fn scatter_add(&self, col: &[f64], count: usize) -> Vec<f64> {
         let block = self.positions() * self.window_len();
+        self.scatter_add_with(count, |n, rows| {
+            rows.copy_from_slice(&col[n * block..][..block])
+        })
+    }
+
+    /// [`scatter_add`](Self::scatter_add) of rows that `rows_of(n, rows)` writes for image
+    /// n into a block that stays in cache (positions() rows of window_len() values), so
+    /// rows computed on the fly, such as a product's, are never stored whole.
+    pub(crate) fn scatter_add_with(
+        &self,
+        count: usize,
+        rows_of: impl Fn(usize, &mut [f64]) + Sync,
+    ) -> Vec<f64> {
+        let block = self.positions() * self.window_len();
         // SAFETY: each image is first filled with zeros, every slot.
         let (images, _) = unsafe {
             fill_uninit(count, self.image_len, block, |samples, out| {
+                let mut rows = vec![0.0; block];
                 for (n, image) in samples.zip(out.chunks_exact_mut(self.image_len.max(1))) {
                     let image = zeroed(image);
-                    let rows = &col[n * block..][..block];
+                    rows_of(n, &mut rows);
                     for (&start, row) in self
                         .starts
                         .iter()

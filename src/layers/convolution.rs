@@ -10,10 +10,10 @@
 use ndarray::{Array1, Array2, Array4, ArrayD, Axis};
 
 use super::{as_4d, before_forward, expect_shape, skipped_dx, Layer, Mode, Param};
-use crate::conv::{col2im, im2col};
+use crate::conv::{col2im_of_product, im2col};
 use crate::error::{at_least_one, Error, Result};
 use crate::geometry::ConvGeometry;
-use crate::kernels::{conv_col_gradient, conv_forward_product, conv_weight_gradient};
+use crate::kernels::{conv_forward_product, conv_weight_gradient};
 use crate::regularization::WeightDecay;
 
 /// FN filters of size C × FH × FW applied with a stride and zero padding.
@@ -143,8 +143,17 @@ impl Layer for Convolution {
         if !self.input_gradient {
             return Ok(skipped_dx());
         }
-        let dcol = conv_col_gradient(&dout, &self.col_w)?; // np.dot(dout, col_W.T): (N·out_h·out_w, C·FH·FW)
-        let dx = col2im(&dcol, x_shape, filter_h, filter_w, self.stride, self.pad)?;
+        // dcol = np.dot(dout, col_W.T), (N·out_h·out_w, C·FH·FW), then dx = col2im(dcol, ...):
+        // one primitive adds each sample's rows of dcol back while they are in cache
+        let dx = col2im_of_product(
+            &dout,
+            &self.col_w,
+            x_shape,
+            filter_h,
+            filter_w,
+            self.stride,
+            self.pad,
+        )?;
         Ok(dx.into_dyn())
     }
 
