@@ -15,24 +15,14 @@ impl Kernel for Avx2 {
     const NR: usize = 8;
     const LANES: usize = 4;
 
-    unsafe fn tile(
-        kc: usize,
-        a: *const f64,
-        rsa: isize,
-        csa: isize,
-        b: *const f64,
-        bs: isize,
-        c: *mut f64,
-        rsc: isize,
-        tile: Tile,
-    ) {
+    unsafe fn tile(t: Tile) {
         // SAFETY: the caller's contract is the kernel's.
         unsafe {
-            match tile.nr {
-                8 => kernel::<2, true>(kc, a, rsa, csa, b, bs, c, rsc, tile),
-                5..=7 => kernel::<2, false>(kc, a, rsa, csa, b, bs, c, rsc, tile),
-                4 => kernel::<1, true>(kc, a, rsa, csa, b, bs, c, rsc, tile),
-                _ => kernel::<1, false>(kc, a, rsa, csa, b, bs, c, rsc, tile),
+            match t.nr {
+                8 => kernel::<2, true>(t),
+                5..=7 => kernel::<2, false>(t),
+                4 => kernel::<1, true>(t),
+                _ => kernel::<1, false>(t),
             }
         }
     }
@@ -64,32 +54,21 @@ unsafe fn load<const FULL: bool>(at: *const f64, mask: __m256i) -> __m256d {
 }
 
 /// One 6 × (4·NV) tile; with FULL, every lane is in the tile and plain loads are used.
-#[allow(clippy::too_many_arguments)]
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn kernel<const NV: usize, const FULL: bool>(
-    kc: usize,
-    a: *const f64,
-    rsa: isize,
-    csa: isize,
-    b: *const f64,
-    bs: isize,
-    c: *mut f64,
-    rsc: isize,
-    tile: Tile,
-) {
+unsafe fn kernel<const NV: usize, const FULL: bool>(t: Tile) {
     const MR: usize = 6;
     let masks: [__m256i; NV] =
-        std::array::from_fn(|v| lane_mask(if v == NV - 1 { tile.nr - 4 * v } else { 4 }));
+        std::array::from_fn(|v| lane_mask(if v == NV - 1 { t.nr - 4 * v } else { 4 }));
     let mut acc = [[_mm256_setzero_pd(); NV]; MR];
     // SAFETY: every pointer below stays inside the tile's rows of a, panel of b and tile of
     // c, as the caller guarantees; masked lanes are not accessed.
     unsafe {
-        let rows: [*const f64; MR] = std::array::from_fn(|r| a.offset(r as isize * rsa));
-        for p in 0..kc {
-            let bp = b.offset(p as isize * bs);
+        let rows: [*const f64; MR] = std::array::from_fn(|r| t.a.offset(r as isize * t.rsa));
+        for p in 0..t.kc {
+            let bp = t.b.offset(p as isize * t.bs);
             let bv: [__m256d; NV] = std::array::from_fn(|v| load::<FULL>(bp.add(4 * v), masks[v]));
-            let offset = p as isize * csa;
+            let offset = p as isize * t.csa;
             for r in 0..MR {
                 let av = _mm256_broadcast_sd(&*rows[r].offset(offset));
                 for v in 0..NV {
@@ -97,22 +76,22 @@ unsafe fn kernel<const NV: usize, const FULL: bool>(
                 }
             }
         }
-        if tile.first && !tile.bias.is_null() {
+        if t.first && !t.bias.is_null() {
             for v in 0..NV {
-                let bias = load::<FULL>(tile.bias.add(4 * v), masks[v]);
+                let bias = load::<FULL>(t.bias.add(4 * v), masks[v]);
                 for acc_row in acc.iter_mut() {
                     acc_row[v] = _mm256_add_pd(acc_row[v], bias);
                 }
             }
         }
-        for (r, acc_row) in acc.iter().enumerate().take(tile.mr) {
-            let row = c.offset(r as isize * rsc);
+        for (r, acc_row) in acc.iter().enumerate().take(t.mr) {
+            let row = t.c.offset(r as isize * t.rsc);
             for (v, &sum) in acc_row.iter().enumerate() {
                 let at = row.add(4 * v);
-                let value = if tile.first && tile.beta == 0.0 {
+                let value = if t.first && t.beta == 0.0 {
                     sum
-                } else if tile.first {
-                    _mm256_fmadd_pd(_mm256_set1_pd(tile.beta), load::<FULL>(at, masks[v]), sum)
+                } else if t.first {
+                    _mm256_fmadd_pd(_mm256_set1_pd(t.beta), load::<FULL>(at, masks[v]), sum)
                 } else {
                     _mm256_add_pd(load::<FULL>(at, masks[v]), sum)
                 };

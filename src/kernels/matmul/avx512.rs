@@ -1,5 +1,5 @@
 //! The AVX-512 tile: 8 rows × 24 columns of c (three vectors of 8) in 24 of the 32
-//! registers, masked loads and stores for a partial tile.
+//! registers, masked loads and stores for a partial t.
 
 use std::arch::x86_64::*;
 
@@ -14,45 +14,24 @@ impl Kernel for Avx512 {
     const NR: usize = 24;
     const LANES: usize = 8;
 
-    unsafe fn tile(
-        kc: usize,
-        a: *const f64,
-        rsa: isize,
-        csa: isize,
-        b: *const f64,
-        bs: isize,
-        c: *mut f64,
-        rsc: isize,
-        tile: Tile,
-    ) {
+    unsafe fn tile(t: Tile) {
         // SAFETY: the caller's contract is the kernel's.
         unsafe {
-            match tile.nr.div_ceil(8) {
-                1 => kernel::<1>(kc, a, rsa, csa, b, bs, c, rsc, tile),
-                2 => kernel::<2>(kc, a, rsa, csa, b, bs, c, rsc, tile),
-                _ => kernel::<3>(kc, a, rsa, csa, b, bs, c, rsc, tile),
+            match t.nr.div_ceil(8) {
+                1 => kernel::<1>(t),
+                2 => kernel::<2>(t),
+                _ => kernel::<3>(t),
             }
         }
     }
 }
 
 /// One 8 × (8·NV) tile (lanes past the tile's width are neither read nor written).
-#[allow(clippy::too_many_arguments)]
 #[inline]
 #[target_feature(enable = "avx512f")]
-unsafe fn kernel<const NV: usize>(
-    kc: usize,
-    a: *const f64,
-    rsa: isize,
-    csa: isize,
-    b: *const f64,
-    bs: isize,
-    c: *mut f64,
-    rsc: isize,
-    tile: Tile,
-) {
+unsafe fn kernel<const NV: usize>(t: Tile) {
     const MR: usize = 8;
-    let last_lanes = tile.nr - 8 * (NV - 1);
+    let last_lanes = t.nr - 8 * (NV - 1);
     let last_mask: __mmask8 = if last_lanes >= 8 {
         0xff
     } else {
@@ -63,12 +42,12 @@ unsafe fn kernel<const NV: usize>(
     // SAFETY: every pointer below stays inside the tile's rows of a, panel of b and tile of
     // c, as the caller guarantees; masked lanes are not accessed.
     unsafe {
-        let rows: [*const f64; MR] = std::array::from_fn(|r| a.offset(r as isize * rsa));
-        for p in 0..kc {
-            let bp = b.offset(p as isize * bs);
+        let rows: [*const f64; MR] = std::array::from_fn(|r| t.a.offset(r as isize * t.rsa));
+        for p in 0..t.kc {
+            let bp = t.b.offset(p as isize * t.bs);
             let bv: [__m512d; NV] =
                 std::array::from_fn(|v| _mm512_maskz_loadu_pd(masks[v], bp.add(8 * v)));
-            let offset = p as isize * csa;
+            let offset = p as isize * t.csa;
             for r in 0..MR {
                 let av = _mm512_set1_pd(*rows[r].offset(offset));
                 for v in 0..NV {
@@ -76,26 +55,22 @@ unsafe fn kernel<const NV: usize>(
                 }
             }
         }
-        if tile.first && !tile.bias.is_null() {
+        if t.first && !t.bias.is_null() {
             for v in 0..NV {
-                let bias = _mm512_maskz_loadu_pd(masks[v], tile.bias.add(8 * v));
+                let bias = _mm512_maskz_loadu_pd(masks[v], t.bias.add(8 * v));
                 for acc_row in acc.iter_mut() {
                     acc_row[v] = _mm512_add_pd(acc_row[v], bias);
                 }
             }
         }
-        for (r, acc_row) in acc.iter().enumerate().take(tile.mr) {
-            let row = c.offset(r as isize * rsc);
+        for (r, acc_row) in acc.iter().enumerate().take(t.mr) {
+            let row = t.c.offset(r as isize * t.rsc);
             for (v, &sum) in acc_row.iter().enumerate() {
                 let (mask, at) = (masks[v], row.add(8 * v));
-                let value = if tile.first && tile.beta == 0.0 {
+                let value = if t.first && t.beta == 0.0 {
                     sum
-                } else if tile.first {
-                    _mm512_fmadd_pd(
-                        _mm512_set1_pd(tile.beta),
-                        _mm512_maskz_loadu_pd(mask, at),
-                        sum,
-                    )
+                } else if t.first {
+                    _mm512_fmadd_pd(_mm512_set1_pd(t.beta), _mm512_maskz_loadu_pd(mask, at), sum)
                 } else {
                     _mm512_add_pd(_mm512_maskz_loadu_pd(mask, at), sum)
                 };

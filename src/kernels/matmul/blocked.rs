@@ -18,24 +18,11 @@ pub(super) trait Kernel {
     /// Values per vector register; packed panels are this many columns wide, rounded up.
     const LANES: usize;
 
-    /// One tile of c (`tile.mr` ≤ MR rows, `tile.nr` ≤ NR columns; rows beyond mr of a are
-    /// readable, columns beyond nr of b and c are not touched) from kc columns of a (row
-    /// stride rsa, column stride csa) and kc rows of b (row stride bs, columns contiguous).
+    /// One tile of c (`t.mr` ≤ MR rows, `t.nr` ≤ NR columns).
     ///
     /// # Safety
-    /// The CPU has the kernel's instruction set; the pointers cover what is described.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn tile(
-        kc: usize,
-        a: *const f64,
-        rsa: isize,
-        csa: isize,
-        b: *const f64,
-        bs: isize,
-        c: *mut f64,
-        rsc: isize,
-        tile: Tile,
-    );
+    /// The CPU has the kernel's instruction set; the pointers cover what `t` describes.
+    unsafe fn tile(t: Tile);
 }
 
 /// c (m × n, row stride rsc, column stride 1) = alpha·a·b + bias + beta·c, with a (m × k)
@@ -104,6 +91,14 @@ pub(super) unsafe fn gemm<K: Kernel>(
                         (unsafe { b_pack.as_ptr().add(jr * kc) }, width as isize)
                     };
                     let tile = Tile {
+                        kc,
+                        a: ap,
+                        rsa: ar,
+                        csa: ac,
+                        b: bp,
+                        bs,
+                        c: unsafe { c.offset(ic as isize * rsc + (jc + jr) as isize) },
+                        rsc,
                         mr,
                         nr,
                         first: pc == 0,
@@ -114,9 +109,8 @@ pub(super) unsafe fn gemm<K: Kernel>(
                             unsafe { bias.add(jc + jr) }
                         },
                     };
-                    let cp = unsafe { c.offset(ic as isize * rsc + (jc + jr) as isize) };
                     // SAFETY: the tile lies inside a, the panel and c.
-                    unsafe { K::tile(kc, ap, ar, ac, bp, bs, cp, rsc, tile) };
+                    unsafe { K::tile(tile) };
                 }
             }
         }

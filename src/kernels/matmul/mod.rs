@@ -355,9 +355,20 @@ unsafe fn simd_gemm(backend: Backend, args: GemmArgs) {
     }
 }
 
-/// Which part of a kernel's tile is real, and how c is combined.
+/// One call of a tile kernel: kc columns of a (MR rows from `a`, row stride rsa, column
+/// stride csa; rows beyond mr readable), kc rows of b (from `b`, row stride bs, columns
+/// contiguous; columns beyond nr not read) and the tile of c (from `c`, row stride rsc;
+/// only mr × nr written).
 #[derive(Clone, Copy)]
 struct Tile {
+    kc: usize,
+    a: *const f64,
+    rsa: isize,
+    csa: isize,
+    b: *const f64,
+    bs: isize,
+    c: *mut f64,
+    rsc: isize,
     mr: usize,
     nr: usize,
     /// The first block of the inner dimension: c = beta·c + bias + ab; later ones add.
