@@ -9,7 +9,6 @@
 
 mod conv_products;
 mod elementwise;
-mod layout;
 mod matmul;
 pub(crate) mod memory;
 pub(crate) mod parallel;
@@ -18,5 +17,4 @@ pub(crate) mod windows;
 pub(crate) use conv_products::col2im_of_col_gradient;
 pub use conv_products::{conv_col_gradient, conv_forward_product, conv_weight_gradient};
 pub use elementwise::{map, map_unzip, update3, zip_map};
-pub use layout::standard_layout;
 pub use matmul::{affine, backend, matmul};

@@ -5,6 +5,10 @@
 //! OH = (H + 2P − FH) / S + 1. Forward, as the course: col = im2col(x), (N·OH·OW, C·FH·FW);
 //! out = col · col_W + b with col_W = W.reshape(FN, −1)ᵀ, reshaped to (N, FN, OH, OW).
 //! Backward: db = Σ dout, dW = colᵀ · dout, dx = col2im(dout · col_Wᵀ).
+//! The same steps here, with two differences of speed only: the products read and write
+//! dout and out where the course's transposes would put them (`kernels::conv_*`), and
+//! dx's col2im takes each sample's rows of dout · col_Wᵀ while they are in cache
+//! (`conv::col2im_of_product`).
 //! Course: `common/layers.py` `Convolution`; PyTorch: `nn.Conv2d(C, FN, FH, stride, pad)`.
 
 use ndarray::{Array1, Array2, Array4, ArrayD, Axis};
@@ -108,8 +112,9 @@ impl Layer for Convolution {
             .w
             .to_shape((filter_num, g.patch_len()))?
             .reversed_axes(); // (C·FH·FW, FN)
-                              // np.dot(col, col_W) + b, reshaped to (N, out_h, out_w, FN) and transposed to
-                              // (N, FN, out_h, out_w): the product is written in the transposed order directly
+
+        // np.dot(col, col_W) + b, reshaped to (N, out_h, out_w, FN) and transposed to
+        // (N, FN, out_h, out_w): the product is written in the transposed order directly
         let out = conv_forward_product(&col, &col_w, &self.b, n)?; // (N, FN, out_h·out_w)
         let out = out.into_shape_with_order((n, filter_num, g.out_h, g.out_w))?;
         self.x_shape = Some(x.dim());
