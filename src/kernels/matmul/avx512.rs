@@ -1,5 +1,5 @@
 //! The AVX-512 tile: 8 rows × 24 columns of c (three vectors of 8) in 24 of the 32
-//! registers, masked loads and stores for a partial t.
+//! registers, masked loads and stores for a partial tile.
 
 use std::arch::x86_64::*;
 
