@@ -117,14 +117,21 @@ struct Round {
     torch: Option<String>,
 }
 
+/// The median of `values` (at least one).
+fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut sorted: Vec<f64> = values.into_iter().collect();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
 /// The median of `values` and their range, as "4.2x (3.9-4.6)".
 fn summary(values: &[f64]) -> String {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match (sorted.first(), sorted.last()) {
-        (Some(low), Some(high)) => format!("{:.2}x ({low:.2}-{high:.2})", sorted[sorted.len() / 2]),
-        _ => "not measured".into(),
-    }
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!(
+        "{:.2}x ({low:.2}-{high:.2})",
+        median(values.iter().copied())
+    )
 }
 
 fn main() {
@@ -165,11 +172,7 @@ fn main() {
             torch: run_torch_reference("convnet_torch.py"),
         })
         .collect();
-    let crate_ms = |f: fn(&Round) -> f64| {
-        let mut v: Vec<f64> = results.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2] * 1e3
-    };
+    let crate_ms = |f: fn(&Round) -> f64| median(results.iter().map(f)) * 1e3;
 
     let size = 2000;
     let a: Array2<f64> = randn((size, size), 1.0, &mut rng(1)).unwrap();
@@ -199,9 +202,7 @@ fn main() {
         .filter_map(|r| Some((r, r.numpy.as_ref()?)))
         .collect();
     if let Some((_, (_, numpy_dgemm, blas))) = numpy_rounds.first() {
-        let mut numpy_ms: Vec<f64> = numpy_rounds.iter().map(|(_, n)| n.0 * 1e3).collect();
-        numpy_ms.sort_by(f64::total_cmp);
-        let numpy_ms = numpy_ms[numpy_ms.len() / 2];
+        let numpy_ms = median(numpy_rounds.iter().map(|(_, n)| n.0 * 1e3));
         println!(
             "numpy (the course's algorithm, {:.2} GFLOP): {numpy_ms:.2} ms = {:.1} GFLOP/s; its dgemm ({blas}): {numpy_dgemm:.1} GFLOP/s",
             step_flops(true) / 1e9,
@@ -248,12 +249,11 @@ fn main() {
                 if pairs.is_empty() {
                     continue;
                 }
-                let mut torch_ms: Vec<f64> = pairs.iter().map(|p| p.0 * 1e3).collect();
-                torch_ms.sort_by(f64::total_cmp);
+                let torch_ms = median(pairs.iter().map(|p| p.0 * 1e3));
                 let ratios: Vec<f64> = pairs.iter().map(|(theirs, ours)| theirs / ours).collect();
                 println!(
                     "PyTorch {dtype} {what} ({threads} threads): {:.2} ms; this crate (float64) is {} its speed{target}",
-                    torch_ms[torch_ms.len() / 2],
+                    torch_ms,
                     summary(&ratios)
                 );
             }

@@ -11,14 +11,12 @@
 //! are independent, so they are split across the cores; each sample's product stays in
 //! the second-level cache.
 
-use std::mem::MaybeUninit;
-
 use ndarray::{
     s, Array2, Array3, ArrayBase, ArrayView2, ArrayView3, ArrayViewMut2, Data, Ix1, Ix2, Ix3,
 };
 
 use super::matmul::gemm;
-use super::parallel::{fill_uninit, parts_for, ranges, run_all, Task};
+use super::parallel::{fill_uninit, filled_by_row, parts_for, ranges, run_all, Task};
 use super::windows::Windows;
 use crate::error::{Error, Result};
 use crate::limits::{check_memory, f64_bytes};
@@ -63,12 +61,12 @@ where
     )?;
     let (col, col_w, b) = (col.view(), col_w.view(), b.to_vec());
     let block = filters * positions;
-    let cost = 2 * block * k.max(1);
+    let cost = block.saturating_mul(2 * k.max(1));
     // SAFETY: each sample's block is first filled with its biases, every value.
     let (out, _) = unsafe {
         fill_uninit(samples, block, cost / 16, |range, out| {
             for (n, out) in range.zip(out.chunks_exact_mut(block.max(1))) {
-                let out = biases_by_row(out, &b, positions);
+                let out = filled_by_row(out, positions, |f| b[f]);
                 // out[n]ᵀ (positions, FN) += col[n] (positions, K) · col_W (K, FN)
                 let rows = col.slice(s![n * positions..(n + 1) * positions, ..]);
                 let out_t = ArrayViewMut2::from_shape((filters, positions), out)
@@ -160,7 +158,7 @@ where
     let ((samples, filters, positions), (k, filters2)) = (dout.dim(), col_w.dim());
     if filters != filters2 {
         return Err(Error::Geometry(format!(
-            "conv_col_gradient: dout {:?} has {filters} filters but col_W ({k}, {filters2}) {filters2}",
+            "conv_col_gradient: dout {:?} has {filters} filters but col_W ({k}, {filters2}) has {filters2}",
             dout.dim()
         )));
     }
@@ -172,15 +170,14 @@ where
     )?;
     let (dout, col_w) = (dout.view(), col_w.view());
     let block = positions * k;
-    let cost = 2 * block * filters.max(1);
+    let cost = block.saturating_mul(2 * filters.max(1));
     // SAFETY: gemm with beta = 0 writes every value of each sample's block without reading it.
     let (dcol, _) = unsafe {
         fill_uninit(samples, block, cost / 16, |range, out| {
             for (n, out) in range.zip(out.chunks_exact_mut(block.max(1))) {
                 let out =
                     ArrayViewMut2::from_shape_ptr((positions, k), out.as_mut_ptr().cast::<f64>());
-                // dcol[n] (positions, K) = dout[n]ᵀ (positions, FN) · col_Wᵀ (FN, K)
-                gemm(1.0, dout.slice(s![n, .., ..]).t(), col_w.t(), 0.0, out);
+                col_gradient_of_sample(dout, col_w, n, out);
             }
         })
     };
@@ -205,8 +202,7 @@ pub(crate) fn col2im_of_col_gradient(
     );
     windows.scatter_add_with(samples, |n, rows| {
         let rows = ArrayViewMut2::from_shape((positions, k), rows).expect("one block per sample");
-        // rows (positions, K) = dout[n]ᵀ (positions, FN) · col_Wᵀ (FN, K)
-        gemm(1.0, dout.slice(s![n, .., ..]).t(), col_w.t(), 0.0, rows);
+        col_gradient_of_sample(dout, col_w, n, rows);
     })
 }
 
@@ -221,21 +217,15 @@ fn positions_per_sample(what: &str, rows: usize, samples: usize) -> Result<usize
     }
 }
 
-/// Fills a (filters, positions) block row by row with each filter's bias and hands it back
-/// initialised.
-fn biases_by_row<'a>(
-    block: &'a mut [MaybeUninit<f64>],
-    b: &[f64],
-    positions: usize,
-) -> &'a mut [f64] {
-    for (row, &bias) in block.chunks_exact_mut(positions.max(1)).zip(b) {
-        for slot in row {
-            slot.write(bias);
-        }
-    }
-    // SAFETY: the rows cover the block (its length is filters · positions), each value was
-    // written just above; MaybeUninit<f64> has f64's layout.
-    unsafe { &mut *(block as *mut [MaybeUninit<f64>] as *mut [f64]) }
+/// Rows n·positions .. (n + 1)·positions of the course's `np.dot(dout, col_W.T)` into
+/// `rows` (positions, K): dout[n]ᵀ (positions, FN) · col_Wᵀ (FN, K).
+fn col_gradient_of_sample(
+    dout: ArrayView3<'_, f64>,
+    col_w: ArrayView2<'_, f64>,
+    n: usize,
+    rows: ArrayViewMut2<'_, f64>,
+) {
+    gemm(1.0, dout.slice(s![n, .., ..]).t(), col_w.t(), 0.0, rows);
 }
 
 #[cfg(test)]

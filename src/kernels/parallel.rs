@@ -280,6 +280,23 @@ pub(crate) unsafe fn fill_uninit<U: Send, T: Send>(
     (out, results)
 }
 
+/// Writes `value(r)` into every slot of row r (rows of `row_len` slots, the last one
+/// possibly shorter) and hands the slice back initialised.
+pub(crate) fn filled_by_row(
+    slots: &mut [MaybeUninit<f64>],
+    row_len: usize,
+    value: impl Fn(usize) -> f64,
+) -> &mut [f64] {
+    for (r, row) in slots.chunks_mut(row_len.max(1)).enumerate() {
+        let v = value(r);
+        for slot in row {
+            slot.write(v);
+        }
+    }
+    // SAFETY: every slot was written just above; MaybeUninit<f64> has f64's layout.
+    unsafe { &mut *(slots as *mut [MaybeUninit<f64>] as *mut [f64]) }
+}
+
 /// Two vectors of `len` values each, written by `fill(range, first, second)` on matching
 /// blocks in parallel, without zeroing them first.
 ///

@@ -10,7 +10,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::parallel::fill_uninit;
+use super::parallel::{fill_uninit, filled_by_row};
 
 /// The two tables of one window geometry.
 #[derive(Clone, Debug)]
@@ -236,11 +236,7 @@ impl Windows {
 
 /// Writes zeros into every slot and hands the slice back initialised.
 fn zeroed(slots: &mut [MaybeUninit<f64>]) -> &mut [f64] {
-    for slot in slots.iter_mut() {
-        slot.write(0.0);
-    }
-    // SAFETY: every slot was written just above; MaybeUninit<f64> has f64's layout.
-    unsafe { &mut *(slots as *mut [MaybeUninit<f64>] as *mut [f64]) }
+    filled_by_row(slots, slots.len(), |_| 0.0)
 }
 
 #[cfg(test)]

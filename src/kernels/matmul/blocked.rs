@@ -3,7 +3,7 @@
 //! into blocks of NC that stay in the second-level cache, and a kernel computes one
 //! MR × NR tile of c at a time from MR rows of a and a panel of b.
 
-use super::Tile;
+use super::{Product, Tile};
 
 /// Depth of one block of the inner dimension: a panel of b (KC × NR values) takes at
 /// most 24 kB, half the first-level cache, and a row block of a as much.
@@ -25,31 +25,29 @@ pub(super) trait Kernel {
     unsafe fn tile(t: Tile);
 }
 
-/// c (m × n, row stride rsc, column stride 1) = alpha·a·b + bias + beta·c, with a (m × k)
-/// and b (k × n) at any strides and bias (n values, or null for none) added to every row;
-/// c is not read when beta is 0.
+/// The product `p` with K's tile kernel.
 ///
 /// # Safety
 /// The CPU has K's instruction set; m, n, k ≥ 1; every a[i·rsa + p·csa], b[p·rsb + j·csb],
 /// bias[j] (unless null) and c[i·rsc + j] for i < m, p < k, j < n lies in a live
 /// allocation; c overlaps neither a, b nor bias.
-#[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn gemm<K: Kernel>(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f64,
-    a: *const f64,
-    rsa: isize,
-    csa: isize,
-    b: *const f64,
-    rsb: isize,
-    csb: isize,
-    bias: *const f64,
-    beta: f64,
-    c: *mut f64,
-    rsc: isize,
-) {
+pub(super) unsafe fn gemm<K: Kernel>(p: Product) {
+    let Product {
+        m,
+        k,
+        n,
+        alpha,
+        a,
+        rsa,
+        csa,
+        b,
+        rsb,
+        csb,
+        bias,
+        beta,
+        c,
+        rsc,
+    } = p;
     // Columns of b packed at a time: KC × NC values (about 0.5–1 MB) stay in the
     // second-level cache while every row block of a passes by.
     let nc_max = 20 * K::NR;

@@ -26,10 +26,9 @@ mod avx2;
 mod avx512;
 mod blocked;
 
-/// Row and column multiples at which large products are split across the cores (whole
-/// tiles of either kernel).
-const ROW_STEP: usize = 24;
-const COL_STEP: usize = 24;
+/// The multiple of rows or columns at which large products are split across the cores
+/// (whole tiles of either kernel).
+const SPLIT_STEP: usize = 24;
 
 /// Which kernel multiplies on this machine: `"avx512"` or `"avx2"` (the crate's) or
 /// `"ndarray"`.
@@ -72,8 +71,8 @@ where
 }
 
 /// `x · w + b` for `x` (n, d), `w` (d, m) and `b` (m,): the course's `np.dot(x, W) + b`
-/// (Affine's forward pass, and Convolution's on im2col's rows), with b added as the
-/// product is stored rather than in a second pass.
+/// (Affine's forward pass), with b added as the product is stored rather than in a
+/// second pass.
 ///
 /// ```
 /// use dl_lessons::kernels::affine;
@@ -174,9 +173,9 @@ fn gemm_bias(
     // Split the inner dimension when it dwarfs the result (conv's dW = colᵀ·dout: 30 x 57600
     // x 25): parts then share nothing, where splitting rows would pack all of b twice.
     let deep = k >= 4 * (m + n) && m * n <= 1 << 16;
-    if !deep && m >= n && m >= 2 * ROW_STEP {
+    if !deep && m >= n && m >= 2 * SPLIT_STEP {
         // rows of a and c
-        for rows in ranges(m, parts, ROW_STEP) {
+        for rows in ranges(m, parts, SPLIT_STEP) {
             let (part, tail) = rest.split_at(Axis(0), rows.len());
             rest = tail;
             let a = a.slice_move(s![rows, ..]);
@@ -186,9 +185,9 @@ fn gemm_bias(
             }));
         }
         run_all(tasks);
-    } else if !deep && n >= 2 * COL_STEP {
+    } else if !deep && n >= 2 * SPLIT_STEP {
         // columns of b and c
-        for cols in ranges(n, parts, COL_STEP) {
+        for cols in ranges(n, parts, SPLIT_STEP) {
             let (part, tail) = rest.split_at(Axis(1), cols.len());
             rest = tail;
             let bias = bias.map(|bias| bias.slice_move(s![cols.clone()]));
@@ -246,59 +245,32 @@ fn gemm_serial(
     if backend != Backend::Ndarray && k > 0 && contiguous_bias.is_none_or(|ptr| ptr.is_some()) {
         let bias_ptr = contiguous_bias.flatten().unwrap_or(std::ptr::null());
         let (rsc, csc) = (c.strides()[0], c.strides()[1]);
-        let (rsa, csa, rsb, csb) = (
-            a.strides()[0],
-            a.strides()[1],
-            b.strides()[0],
-            b.strides()[1],
-        );
+        let product = Product {
+            m,
+            k,
+            n,
+            alpha,
+            a: a.as_ptr(),
+            rsa: a.strides()[0],
+            csa: a.strides()[1],
+            b: b.as_ptr(),
+            rsb: b.strides()[0],
+            csb: b.strides()[1],
+            bias: bias_ptr,
+            beta,
+            c: c.as_mut_ptr(),
+            rsc,
+        };
         if csc == 1 || (n == 1 && bias.is_none()) {
             // SAFETY: the backend's instructions are available (detected); the pointers and
             // strides describe the three views exactly, so every element read or written
             // lies inside them; c is borrowed mutably, so it overlaps neither a nor b.
-            unsafe {
-                let args = (
-                    m,
-                    k,
-                    n,
-                    alpha,
-                    a.as_ptr(),
-                    rsa,
-                    csa,
-                    b.as_ptr(),
-                    rsb,
-                    csb,
-                    bias_ptr,
-                    beta,
-                    c.as_mut_ptr(),
-                    rsc,
-                );
-                simd_gemm(backend, args);
-            }
+            unsafe { simd_gemm(backend, product) };
             return;
         }
         if rsc == 1 && bias.is_none() {
-            // cᵀ = bᵀ · aᵀ, a row-major product in c's memory
-            // SAFETY: as above, with the roles of a and b exchanged and their strides swapped.
-            unsafe {
-                let args = (
-                    n,
-                    k,
-                    m,
-                    alpha,
-                    b.as_ptr(),
-                    csb,
-                    rsb,
-                    a.as_ptr(),
-                    csa,
-                    rsa,
-                    std::ptr::null(),
-                    beta,
-                    c.as_mut_ptr(),
-                    csc,
-                );
-                simd_gemm(backend, args);
-            }
+            // SAFETY: as above; the transposed product covers the same memory.
+            unsafe { simd_gemm(backend, product.transposed(csc)) };
             return;
         }
     }
@@ -314,42 +286,59 @@ fn gemm_serial(
     general_mat_mul(alpha, &a, &b, 1.0, &mut c);
 }
 
-/// The arguments of [`blocked::gemm`]: m, k, n, alpha, a, rsa, csa, b, rsb, csb, bias,
-/// beta, c, rsc.
-type GemmArgs = (
-    usize,
-    usize,
-    usize,
-    f64,
-    *const f64,
-    isize,
-    isize,
-    *const f64,
-    isize,
-    isize,
-    *const f64,
-    f64,
-    *mut f64,
-    isize,
-);
+/// One product for [`blocked::gemm`]: c (m × n, row stride rsc, column stride 1) =
+/// alpha·a·b + bias + beta·c, with a (m × k) and b (k × n) at any strides and bias (n
+/// values, or null for none) added to every row; c is not read when beta is 0.
+#[derive(Clone, Copy)]
+struct Product {
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f64,
+    a: *const f64,
+    rsa: isize,
+    csa: isize,
+    b: *const f64,
+    rsb: isize,
+    csb: isize,
+    bias: *const f64,
+    beta: f64,
+    c: *mut f64,
+    rsc: isize,
+}
+
+impl Product {
+    /// The same product for a column-major c (column stride `csc`, rows contiguous):
+    /// cᵀ = bᵀ · aᵀ, a row-major product in c's memory (without a bias).
+    fn transposed(self, csc: isize) -> Product {
+        Product {
+            m: self.n,
+            n: self.m,
+            a: self.b,
+            rsa: self.csb,
+            csa: self.rsb,
+            b: self.a,
+            rsb: self.csa,
+            csb: self.rsa,
+            bias: std::ptr::null(),
+            rsc: csc,
+            ..self
+        }
+    }
+}
 
 /// [`blocked::gemm`] with the backend's kernel.
 ///
 /// # Safety
 /// As [`blocked::gemm`]; `backend` is not `Ndarray`.
-unsafe fn simd_gemm(backend: Backend, args: GemmArgs) {
-    let (m, k, n, alpha, a, rsa, csa, b, rsb, csb, bias, beta, c, rsc) = args;
+unsafe fn simd_gemm(backend: Backend, product: Product) {
     // SAFETY: as the caller guarantees.
     unsafe {
         match backend {
             #[cfg(target_arch = "x86_64")]
-            Backend::Avx512 => blocked::gemm::<avx512::Avx512>(
-                m, k, n, alpha, a, rsa, csa, b, rsb, csb, bias, beta, c, rsc,
-            ),
+            Backend::Avx512 => blocked::gemm::<avx512::Avx512>(product),
             #[cfg(target_arch = "x86_64")]
-            Backend::Avx2 => blocked::gemm::<avx2::Avx2>(
-                m, k, n, alpha, a, rsa, csa, b, rsb, csb, bias, beta, c, rsc,
-            ),
+            Backend::Avx2 => blocked::gemm::<avx2::Avx2>(product),
             _ => unreachable!("the ndarray backend has no SIMD kernel"),
         }
     }
@@ -511,25 +500,23 @@ mod tests {
                     // SAFETY: the kernel's instructions are present (checked above); the
                     // pointers and strides describe the three arrays.
                     unsafe {
-                        simd_gemm(
-                            backend,
-                            (
-                                m,
-                                k,
-                                n,
-                                alpha,
-                                a.as_ptr(),
-                                a.strides()[0],
-                                a.strides()[1],
-                                b.as_ptr(),
-                                b.strides()[0],
-                                b.strides()[1],
-                                bias.as_ptr(),
-                                2.0,
-                                c.as_mut_ptr(),
-                                c.strides()[0],
-                            ),
-                        );
+                        let product = Product {
+                            m,
+                            k,
+                            n,
+                            alpha,
+                            a: a.as_ptr(),
+                            rsa: a.strides()[0],
+                            csa: a.strides()[1],
+                            b: b.as_ptr(),
+                            rsb: b.strides()[0],
+                            csb: b.strides()[1],
+                            bias: bias.as_ptr(),
+                            beta: 2.0,
+                            c: c.as_mut_ptr(),
+                            rsc: c.strides()[0],
+                        };
+                        simd_gemm(backend, product);
                     }
                     let want = reference(&a.view(), &b) * alpha + &bias + &start * 2.0;
                     let err = max_error(&c, &want);
