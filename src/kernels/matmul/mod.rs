@@ -245,22 +245,7 @@ fn gemm_serial(
     if backend != Backend::Ndarray && k > 0 && contiguous_bias.is_none_or(|ptr| ptr.is_some()) {
         let bias_ptr = contiguous_bias.flatten().unwrap_or(std::ptr::null());
         let (rsc, csc) = (c.strides()[0], c.strides()[1]);
-        let product = Product {
-            m,
-            k,
-            n,
-            alpha,
-            a: a.as_ptr(),
-            rsa: a.strides()[0],
-            csa: a.strides()[1],
-            b: b.as_ptr(),
-            rsb: b.strides()[0],
-            csb: b.strides()[1],
-            bias: bias_ptr,
-            beta,
-            c: c.as_mut_ptr(),
-            rsc,
-        };
+        let product = Product::of_views(alpha, a, b, bias_ptr, beta, &mut c);
         if csc == 1 || (n == 1 && bias.is_none()) {
             // SAFETY: the backend's instructions are available (detected); the pointers and
             // strides describe the three views exactly, so every element read or written
@@ -308,6 +293,34 @@ struct Product {
 }
 
 impl Product {
+    /// The product of the views' shapes, pointers and strides (c's column stride is the
+    /// caller's to check).
+    fn of_views(
+        alpha: f64,
+        a: ArrayView2<'_, f64>,
+        b: ArrayView2<'_, f64>,
+        bias: *const f64,
+        beta: f64,
+        c: &mut ArrayViewMut2<'_, f64>,
+    ) -> Product {
+        Product {
+            m: a.nrows(),
+            k: a.ncols(),
+            n: b.ncols(),
+            alpha,
+            a: a.as_ptr(),
+            rsa: a.strides()[0],
+            csa: a.strides()[1],
+            b: b.as_ptr(),
+            rsb: b.strides()[0],
+            csb: b.strides()[1],
+            bias,
+            beta,
+            c: c.as_mut_ptr(),
+            rsc: c.strides()[0],
+        }
+    }
+
     /// The same product for a column-major c (column stride `csc`, rows contiguous):
     /// cᵀ = bᵀ · aᵀ, a row-major product in c's memory (without a bias).
     fn transposed(self, csc: isize) -> Product {
@@ -500,22 +513,14 @@ mod tests {
                     // SAFETY: the kernel's instructions are present (checked above); the
                     // pointers and strides describe the three arrays.
                     unsafe {
-                        let product = Product {
-                            m,
-                            k,
-                            n,
+                        let product = Product::of_views(
                             alpha,
-                            a: a.as_ptr(),
-                            rsa: a.strides()[0],
-                            csa: a.strides()[1],
-                            b: b.as_ptr(),
-                            rsb: b.strides()[0],
-                            csb: b.strides()[1],
-                            bias: bias.as_ptr(),
-                            beta: 2.0,
-                            c: c.as_mut_ptr(),
-                            rsc: c.strides()[0],
-                        };
+                            a.view(),
+                            b,
+                            bias.as_ptr(),
+                            2.0,
+                            &mut c.view_mut(),
+                        );
                         simd_gemm(backend, product);
                     }
                     let want = reference(&a.view(), &b) * alpha + &bias + &start * 2.0;
