@@ -15,8 +15,8 @@ use ndarray::{
     s, Array2, Array3, ArrayBase, ArrayView2, ArrayView3, ArrayViewMut2, Data, Ix1, Ix2, Ix3,
 };
 
-use super::matmul::gemm;
-use super::parallel::{fill_uninit, filled_by_row, parts_for, ranges, run_all, Task};
+use super::matmul::{gemm, gemm_bias};
+use super::parallel::{fill_uninit, parts_for, ranges, run_all, Task};
 use super::windows::Windows;
 use crate::error::{Error, Result};
 use crate::limits::{check_memory, f64_bytes};
@@ -59,20 +59,21 @@ where
         f64_bytes(&[rows.saturating_mul(filters)]),
         "use fewer samples, filters or positions",
     )?;
-    let (col, col_w, b) = (col.view(), col_w.view(), b.to_vec());
+    let (col, col_w, b) = (col.view(), col_w.view(), b.as_standard_layout());
     let block = filters * positions;
     let cost = block.saturating_mul(2 * k.max(1));
-    // SAFETY: each sample's block is first filled with its biases, every value.
+    // SAFETY: gemm with beta = 0 writes every value of each sample's block without reading it.
     let (out, _) = unsafe {
         fill_uninit(samples, block, cost / 16, |range, out| {
             for (n, out) in range.zip(out.chunks_exact_mut(block.max(1))) {
-                let out = filled_by_row(out, positions, |f| b[f]);
-                // out[n]ᵀ (positions, FN) += col[n] (positions, K) · col_W (K, FN)
+                // out[n]ᵀ (positions, FN) = col[n] (positions, K) · col_W (K, FN) + b
                 let rows = col.slice(s![n * positions..(n + 1) * positions, ..]);
-                let out_t = ArrayViewMut2::from_shape((filters, positions), out)
-                    .expect("one block per sample")
-                    .reversed_axes();
-                gemm(1.0, rows, col_w, 1.0, out_t);
+                let out_t = ArrayViewMut2::from_shape_ptr(
+                    (filters, positions),
+                    out.as_mut_ptr().cast::<f64>(),
+                )
+                .reversed_axes();
+                gemm_bias(1.0, rows, col_w, Some(b.view()), 0.0, out_t);
             }
         })
     };
