@@ -337,7 +337,7 @@ const COLUMN_MAJOR_BLOCK: usize = 1 << 15;
 /// As [`blocked::gemm`] for `product`, whose `rsc` is 1 and whose c column j starts at
 /// c + j·csc; `backend` is not `Ndarray`.
 unsafe fn column_major_gemm(backend: Backend, product: Product, csc: isize) {
-    let (m, n) = (product.m, product.n);
+    let (m, n, beta) = (product.m, product.n, product.beta);
     let rows = (COLUMN_MAJOR_BLOCK / n).clamp(1, m);
     // written by each block's product before it is read (beta 0), so never initialised
     let mut block: Vec<f64> = Vec::with_capacity(rows * n);
@@ -367,10 +367,10 @@ unsafe fn column_major_gemm(backend: Backend, product: Product, csc: isize) {
                     // read when beta is 0 (it may be uninitialised).
                     unsafe {
                         let at = product.c.offset(j as isize * csc).add(i0 + i);
-                        *at = if product.beta == 0.0 {
+                        *at = if beta == 0.0 {
                             value
                         } else {
-                            value + product.beta * *at
+                            value + beta * *at
                         };
                     }
                 }
@@ -556,7 +556,8 @@ mod tests {
                 let bias = ndarray::Array1::from_shape_fn(n, |j| j as f64);
                 let bt = b.t().to_owned();
                 let ways = [(b.view(), 1.0), (bt.t(), 1.0), (b.view(), 0.5)];
-                for ((b, alpha), column_major) in ways.into_iter().zip([false, true, true]) {
+                let layouts = ways.into_iter().flat_map(|way| [(way, false), (way, true)]);
+                for ((b, alpha), column_major) in layouts {
                     let start = Array2::from_shape_fn((m, n), |(i, j)| (i + 2 * j) as f64);
                     let mut c = if column_major {
                         stored_by_columns(&start)
