@@ -6,13 +6,14 @@
 //! (target: at least 0.5), and Convolution forward+backward (30 filters) against the
 //! course's algorithm in numpy, `benches/conv_numpy.py` (target: at least 3x faster).
 //! The numpy side runs with `$PYTHON` or `.venv/bin/python` (needs numpy:
-//! `.venv/bin/pip install numpy`); without it only the Rust numbers are printed.
+//! `.venv/bin/pip install numpy`), each measurement right after the crate's; without it
+//! only the Rust numbers are printed.
 
 mod common;
 
 use std::hint::black_box;
 
-use common::{median_seconds, run_numpy_reference};
+use common::{median_seconds, Reference};
 
 use dl_lessons::conv::im2col;
 use dl_lessons::init::{randn, rng};
@@ -20,29 +21,12 @@ use dl_lessons::kernels::backend;
 use dl_lessons::layers::{Convolution, Layer, Mode};
 use dl_lessons::ndarray::{Array1, Array4, ArrayD};
 
-fn numpy_times() -> Option<Vec<(String, f64, f64)>> {
-    let stdout = run_numpy_reference("conv_numpy.py")?;
-    Some(
-        stdout
-            .lines()
-            .filter_map(|l| {
-                let f: Vec<&str> = l.split_whitespace().collect();
-                Some((
-                    f.first()?.to_string(),
-                    f.get(1)?.parse().ok()?,
-                    f.get(2)?.parse().ok()?,
-                ))
-            })
-            .collect(),
-    )
-}
-
 fn main() {
     let cases = [
         ("mnist", (100, 1, 28, 28), 5, 0),
         ("pooled", (100, 30, 12, 12), 3, 1),
     ];
-    let numpy = numpy_times();
+    let mut numpy = Reference::numpy("conv_numpy.py");
     for (name, shape, f, pad) in cases {
         let x: Array4<f64> = randn(shape, 1.0, &mut rng(0)).unwrap();
         let col = im2col(&x, f, f, 1, pad).unwrap();
@@ -68,8 +52,9 @@ fn main() {
             bytes / t_copy / 1e9,
             t_copy / t_im2col
         );
-        match numpy.as_ref().and_then(|n| n.iter().find(|(c, _, _)| c == name)) {
-            Some((_, np_im2col, np_conv)) => println!(
+        let mut numpy_seconds = |what: &str| numpy.as_mut()?.seconds(&format!("{what}_{name}"), 7);
+        match numpy_seconds("im2col").zip(numpy_seconds("conv")) {
+            Some((np_im2col, np_conv)) => println!(
                 "{name}: numpy im2col {:.2} ms ({:.2} of copy bandwidth); Convolution forward+backward ({} products) {:.2} ms vs numpy {:.2} ms: {:.1}x faster (target >= 3)",
                 np_im2col * 1e3,
                 t_copy / np_im2col,

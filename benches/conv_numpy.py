@@ -2,13 +2,12 @@
 
 Written for this benchmark from the course's algorithm (common/functions.py and
 common/layers.py): im2col copies one strided slice per filter offset into a 6-D buffer,
-transposes and reshapes; backward goes through col2im. Prints one line per case:
-`<name> <im2col seconds> <forward+backward seconds>` (median of repeats).
+transposes and reshapes; backward goes through col2im. Timed as `reference.py` says, for
+the two cases `mnist` and `pooled`: `im2col_<case>` and `conv_<case>` (forward+backward).
 """
-import sys
-import time
-
 import numpy as np
+
+from reference import run
 
 
 def im2col(x, fh, fw, stride, pad):
@@ -52,27 +51,19 @@ def conv_forward_backward(x, W, b, stride, pad):
     return out, dW, db, dx
 
 
-def median_time(f, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2]
-
-
 CASES = {"mnist": ((100, 1, 28, 28), 5, 0), "pooled": ((100, 30, 12, 12), 3, 1)}
 
+
 def main():
-    for name in sys.argv[1:] or CASES:
-        shape, f, pad = CASES[name]
+    measurements = {}
+    for name, (shape, f, pad) in CASES.items():
         rng = np.random.default_rng(0)
         x = rng.standard_normal(shape)
         W = rng.standard_normal((30, shape[1], f, f)) * 0.01
         b = np.zeros(30)
-        t_im2col = median_time(lambda: im2col(x, f, f, 1, pad), 7)
-        t_conv = median_time(lambda: conv_forward_backward(x, W, b, 1, pad), 7)
-        print(f"{name} {t_im2col:.6f} {t_conv:.6f}", flush=True)
+        measurements[f"im2col_{name}"] = lambda x=x, f=f, pad=pad: im2col(x, f, f, 1, pad)
+        measurements[f"conv_{name}"] = lambda x=x, W=W, b=b, pad=pad: conv_forward_backward(x, W, b, 1, pad)
+    run(measurements, lambda: f"numpy {np.__version__}")
 
 
 if __name__ == "__main__":

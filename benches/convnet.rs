@@ -13,14 +13,16 @@
 //! `.venv-bench/bin/python`; skipped, and said, without torch), in float64 like this crate
 //! and float32 for reference: forward and backward with the input gradient against the
 //! crate's, and the training step (no input gradient on either side) against the crate's.
-//! All of it runs in `BENCH_ROUNDS` rounds (default 3) that alternate the sides; each
-//! ratio is the median of the rounds' ratios, printed with their range.
+//! Both references run as servers (`--serve`, `benches/reference.py`), so each reference
+//! measurement is taken right after the crate's it is compared with; all of it runs in
+//! `BENCH_ROUNDS` rounds (default 7), and each ratio is the median of the rounds' ratios,
+//! printed with their range.
 
 mod common;
 
 use std::hint::black_box;
 
-use common::{median_seconds, run_numpy_reference, run_torch_reference, value_of};
+use common::{median_seconds, value_of, Reference};
 
 use dl_lessons::data::Dataset;
 use dl_lessons::init::{randn, rng};
@@ -29,18 +31,6 @@ use dl_lessons::layers::{Affine, Convolution, Layer, Mode, Pooling, Relu, Softma
 use dl_lessons::ndarray::{s, Array1, Array2, Array4, ArrayD, Axis, Ix2};
 use dl_lessons::net::{SimpleConvNet, SimpleConvNetConfig};
 use dl_lessons::optim::{Adam, Optimizer};
-
-/// `step <seconds>`, `dgemm <GFLOP/s>` and `blas <kernel set>` from the numpy script, if
-/// it runs.
-fn numpy() -> Option<(f64, f64, String)> {
-    let text = run_numpy_reference("convnet_numpy.py")?;
-    let blas = text
-        .lines()
-        .find_map(|l| l.strip_prefix("blas "))
-        .unwrap_or("unknown")
-        .to_string();
-    Some((value_of(&text, "step")?, value_of(&text, "dgemm")?, blas))
-}
 
 /// Floating-point operations of one step: every matrix product, forward and backward.
 /// `with_input_dx` counts the first convolution's dx, which the course computes and
@@ -108,13 +98,20 @@ fn forward_backward_with_dx<'a>(
     }
 }
 
-/// One round's measurements, in seconds: this crate's three, and the references'.
+/// One round's measurements, in seconds: this crate's three, and the references' (by
+/// their scripts' names: `step` of numpy, `fwd_bwd_dx_f64` ... of PyTorch).
 struct Round {
     step: f64,
     dx: f64,
     dx_step: f64,
-    numpy: Option<(f64, f64, String)>,
-    torch: Option<String>,
+    numpy: Option<f64>,
+    torch: Vec<(String, f64)>,
+}
+
+impl Round {
+    fn torch(&self, name: &str) -> Option<f64> {
+        self.torch.iter().find(|(n, _)| n == name).map(|&(_, s)| s)
+    }
 }
 
 /// The median of `values` (at least one).
@@ -135,12 +132,10 @@ fn summary(values: &[f64]) -> String {
 }
 
 fn main() {
-    // Both sides of every ratio are measured in each round, a few seconds apart, and the
-    // rounds alternate: a machine whose speed drifts (a shared host) moves both sides.
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(7);
     let data = Dataset::digits(0)
         .images(1, 8, 8)
         .and_then(|d| d.upsampled(28))
@@ -163,13 +158,34 @@ fn main() {
         with_dx();
         with_dx_step();
     }
+    let mut numpy = Reference::numpy("convnet_numpy.py");
+    let mut torch = Reference::torch("convnet_torch.py");
+    let mut torch_times = |names: [&str; 2]| -> Vec<(String, f64)> {
+        let Some(torch) = torch.as_mut() else {
+            return Vec::new();
+        };
+        names
+            .iter()
+            .filter_map(|&name| Some((name.to_string(), torch.seconds(name, 21)?)))
+            .collect()
+    };
+    // Each reference is timed right after the crate's side it is compared with, so that a
+    // machine whose speed drifts (a shared host) moves both sides of each ratio alike.
     let results: Vec<Round> = (0..rounds.max(1))
-        .map(|_| Round {
-            step: median_seconds(21, &mut step),
-            dx: median_seconds(21, &mut with_dx),
-            dx_step: median_seconds(21, &mut with_dx_step),
-            numpy: numpy(),
-            torch: run_torch_reference("convnet_torch.py"),
+        .map(|_| {
+            let dx = median_seconds(21, &mut with_dx);
+            let mut torch = torch_times(["fwd_bwd_dx_f64", "fwd_bwd_dx_f32"]);
+            let step = median_seconds(21, &mut step);
+            torch.extend(torch_times(["step_f64", "step_f32"]));
+            let dx_step = median_seconds(21, &mut with_dx_step);
+            let numpy = numpy.as_mut().and_then(|numpy| numpy.seconds("step", 7));
+            Round {
+                step,
+                dx,
+                dx_step,
+                numpy,
+                torch,
+            }
         })
         .collect();
     let crate_ms = |f: fn(&Round) -> f64| median(results.iter().map(f)) * 1e3;
@@ -197,68 +213,66 @@ fn main() {
         crate_ms(|r| r.dx),
         crate_ms(|r| r.dx_step)
     );
-    let numpy_rounds: Vec<(&Round, &(f64, f64, String))> = results
-        .iter()
-        .filter_map(|r| Some((r, r.numpy.as_ref()?)))
-        .collect();
-    if let Some((_, (_, numpy_dgemm, blas))) = numpy_rounds.first() {
-        let numpy_ms = median(numpy_rounds.iter().map(|(_, n)| n.0 * 1e3));
-        println!(
-            "numpy (the course's algorithm, {:.2} GFLOP): {numpy_ms:.2} ms = {:.1} GFLOP/s; its dgemm ({blas}): {numpy_dgemm:.1} GFLOP/s",
-            step_flops(true) / 1e9,
-            step_flops(true) / numpy_ms / 1e6
-        );
-        let ratios = |f: fn(&Round) -> f64| -> Vec<f64> {
-            numpy_rounds.iter().map(|(r, n)| n.0 / f(r)).collect()
-        };
-        println!(
-            "ratio, both with the first layer's dx and an Adam update: {} faster than numpy (target >= 5); this crate's training step (no dx) {}",
-            summary(&ratios(|r| r.dx_step)),
-            summary(&ratios(|r| r.step)),
-        );
-    } else {
-        println!("numpy reference not run");
-    }
-    let torch_rounds: Vec<(&Round, &String)> = results
-        .iter()
-        .filter_map(|r| Some((r, r.torch.as_ref()?)))
-        .collect();
-    if let Some((_, text)) = torch_rounds.first() {
-        let threads = value_of(text, "threads").unwrap_or(f64::NAN);
-        for (dtype, short) in [("float64", "f64"), ("float32", "f32")] {
-            for (what, key, ours, target) in [
-                (
-                    "forward and backward with dx",
-                    "fwd_bwd_dx",
-                    (|r: &Round| r.dx) as fn(&Round) -> f64,
-                    " (target >= 1.2 against float64)",
-                ),
-                (
-                    "training step (no input gradient, Adam)",
-                    "step",
-                    |r: &Round| r.step,
-                    " (target: faster than float64)",
-                ),
-            ] {
-                let pairs: Vec<(f64, f64)> = torch_rounds
-                    .iter()
-                    .filter_map(|(r, text)| {
-                        Some((value_of(text, &format!("{key}_{short}"))?, ours(r)))
-                    })
-                    .collect();
-                if pairs.is_empty() {
-                    continue;
-                }
-                let torch_ms = median(pairs.iter().map(|p| p.0 * 1e3));
-                let ratios: Vec<f64> = pairs.iter().map(|(theirs, ours)| theirs / ours).collect();
-                println!(
-                    "PyTorch {dtype} {what} ({threads} threads): {:.2} ms; this crate (float64) is {} its speed{target}",
-                    torch_ms,
-                    summary(&ratios)
-                );
-            }
+    let numpy_rounds: Vec<(&Round, f64)> =
+        results.iter().filter_map(|r| Some((r, r.numpy?))).collect();
+    match numpy.as_ref() {
+        Some(numpy) if !numpy_rounds.is_empty() => {
+            let numpy_ms = median(numpy_rounds.iter().map(|&(_, n)| n * 1e3));
+            println!(
+                "numpy (the course's algorithm, {:.2} GFLOP): {numpy_ms:.2} ms = {:.1} GFLOP/s; its dgemm ({}): {:.1} GFLOP/s",
+                step_flops(true) / 1e9,
+                step_flops(true) / numpy_ms / 1e6,
+                numpy.info.lines().find_map(|l| l.strip_prefix("blas ")).unwrap_or("unknown"),
+                value_of(&numpy.info, "dgemm").unwrap_or(f64::NAN),
+            );
+            let ratios = |f: fn(&Round) -> f64| -> Vec<f64> {
+                numpy_rounds.iter().map(|&(r, n)| n / f(r)).collect()
+            };
+            println!(
+                "ratio, both with the first layer's dx and an Adam update: {} faster than numpy (target >= 5); this crate's training step (no dx) {}",
+                summary(&ratios(|r| r.dx_step)),
+                summary(&ratios(|r| r.step)),
+            );
         }
-    } else {
+        _ => println!("numpy reference not run"),
+    }
+    let Some(torch) = torch
+        .as_ref()
+        .filter(|_| results.iter().any(|r| !r.torch.is_empty()))
+    else {
         println!("PyTorch reference not run (install torch in .venv-bench, or set TORCH_PYTHON)");
+        return;
+    };
+    let threads = value_of(&torch.info, "threads").unwrap_or(f64::NAN);
+    for (dtype, short) in [("float64", "f64"), ("float32", "f32")] {
+        for (what, key, ours, target) in [
+            (
+                "forward and backward with dx",
+                "fwd_bwd_dx",
+                (|r: &Round| r.dx) as fn(&Round) -> f64,
+                " (target >= 1.2 against float64)",
+            ),
+            (
+                "training step (no input gradient, Adam)",
+                "step",
+                |r: &Round| r.step,
+                " (target: faster than float64)",
+            ),
+        ] {
+            let pairs: Vec<(f64, f64)> = results
+                .iter()
+                .filter_map(|r| Some((r.torch(&format!("{key}_{short}"))?, ours(r))))
+                .collect();
+            if pairs.is_empty() {
+                continue;
+            }
+            let torch_ms = median(pairs.iter().map(|p| p.0 * 1e3));
+            let ratios: Vec<f64> = pairs.iter().map(|(theirs, ours)| theirs / ours).collect();
+            println!(
+                "PyTorch {dtype} {what} ({threads} threads): {:.2} ms; this crate (float64) is {} its speed{target}",
+                torch_ms,
+                summary(&ratios)
+            );
+        }
     }
 }

@@ -4,14 +4,16 @@ Written for this benchmark from the course's algorithm (2_6: `simple_convnet.py`
 layers of common/layers.py and Adam of common/optimizer.py): Convolution (im2col, one
 matrix product, col2im in backward), Relu, Pooling (im2col, max, col2im), Affine, Relu,
 Affine, SoftmaxWithLoss, then one Adam update (lr 0.001). Batch 100 of 1x28x28, float64.
-Prints `step <median seconds>`, `dgemm <GFLOP/s of a 2000x2000 product>` and `blas <the
-kernel set OpenBLAS picked>`.
+Timed as `reference.py` says (by hand: `convnet_numpy.py [repeats]`; the bench: `--serve`):
+the measurement `step`; the info lines `dgemm <GFLOP/s of a 2000x2000 product>` and `blas
+<the kernel set OpenBLAS picked>`.
 """
 import time
 
 import numpy as np
 
 from conv_numpy import col2im, im2col
+from reference import run
 
 
 class Convolution:
@@ -149,19 +151,16 @@ def main():
                  "W3": layers[5].dW, "b3": layers[5].db}
         optimizer.update(params, grads)
 
-    times = []
-    for _ in range(25):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    print("step", sorted(times)[len(times) // 2])
-    a, b = rng.random((2000, 2000)), rng.random((2000, 2000))
-    a @ b
-    t = time.perf_counter()
-    for _ in range(3):
+    def info():
+        a, b = rng.random((2000, 2000)), rng.random((2000, 2000))
         a @ b
-    print("dgemm", 3 * 2 * 2000**3 / (time.perf_counter() - t) / 1e9)
-    print("blas", blas_kernel())
+        t = time.perf_counter()
+        for _ in range(3):
+            a @ b
+        dgemm = 3 * 2 * 2000**3 / (time.perf_counter() - t) / 1e9
+        return f"dgemm {dgemm}\nblas {blas_kernel()}"
+
+    run({"step": step}, info)
 
 
 def blas_kernel():

@@ -9,16 +9,14 @@ Measured, each the median of `repeats` after warm-up, on the threads torch is gi
   fwd_bwd_<dtype>      forward and backward without it (the first layer's dx skipped)
   step_<dtype>         fwd_bwd plus one Adam update (lr 0.001): a training step
 
-for float64 (the course's dtype) and float32. Prints one `name seconds` line each, then
+for float64 (the course's dtype) and float32, timed as `reference.py` says: by hand
+(`convnet_torch.py [repeats]`) all of them, or on request (`--serve`); the info lines are
 `threads N` and `torch VERSION`.
-Usage: convnet_torch.py [repeats]
 """
-import statistics
-import sys
-import time
-
 import torch
 import torch.nn.functional as F
+
+from reference import run
 
 
 def network(dtype, generator):
@@ -43,19 +41,8 @@ def loss_of(params, x, t):
     return F.cross_entropy(out, t)
 
 
-def median_seconds(run, repeats):
-    for _ in range(5):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main():
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    measurements = {}
     generator = torch.Generator().manual_seed(0)
     for dtype, name in [(torch.float64, "f64"), (torch.float32, "f32")]:
         params = network(dtype, generator)
@@ -63,22 +50,21 @@ def main():
         t = torch.randint(0, 10, (100,), generator=generator)
         optimizer = torch.optim.Adam(params.values(), lr=0.001)
 
-        def fwd_bwd(input_grad):
+        def fwd_bwd(input_grad, params=params, x=x, t=t):
             xi = x.detach().requires_grad_(input_grad)
             for p in params.values():
                 p.grad = None
             loss_of(params, xi, t).backward()
 
-        def step():
+        def step(params=params, x=x, t=t, optimizer=optimizer):
             optimizer.zero_grad(set_to_none=True)
             loss_of(params, x, t).backward()
             optimizer.step()
 
-        print(f"fwd_bwd_dx_{name} {median_seconds(lambda: fwd_bwd(True), repeats):.6f}")
-        print(f"fwd_bwd_{name} {median_seconds(lambda: fwd_bwd(False), repeats):.6f}")
-        print(f"step_{name} {median_seconds(step, repeats):.6f}")
-    print(f"threads {torch.get_num_threads()}")
-    print(f"torch {torch.__version__}")
+        measurements[f"fwd_bwd_dx_{name}"] = lambda fwd_bwd=fwd_bwd: fwd_bwd(True)
+        measurements[f"fwd_bwd_{name}"] = lambda fwd_bwd=fwd_bwd: fwd_bwd(False)
+        measurements[f"step_{name}"] = step
+    run(measurements, lambda: f"threads {torch.get_num_threads()}\ntorch {torch.__version__}")
 
 
 if __name__ == "__main__":
