@@ -285,7 +285,7 @@ mod tests {
             assert_eq!(conv_weight_gradient(&col, &dout).unwrap(), dw, "{what}");
             assert_eq!(conv_col_gradient(&dout, &col_w).unwrap(), dcol, "{what}");
             // col_W as the layer passes it: a transposed view of W (FN, K)
-            let w = col_w.t().to_owned();
+            let w = col_w.t().as_standard_layout().into_owned(); // (FN, K) row-major
             assert_eq!(
                 conv_forward_product(&col, &w.t(), &b, samples).unwrap(),
                 out,

@@ -489,12 +489,12 @@ mod tests {
             let a =
                 Array2::from_shape_fn((m, k), |(i, j)| ((i * 13 + j * 7) % 17) as f64 * 0.37 - 3.0);
             let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j * 3) % 11) as f64 - 4.5);
-            let (at, bt) = (a.t().to_owned(), b.t().to_owned());
+            let (a_by_columns, b_by_columns) = (stored_by_columns(&a), stored_by_columns(&b));
             for (a, b) in [
                 (a.view(), b.view()),
-                (at.t(), b.view()),
-                (a.view(), bt.t()),
-                (at.t(), bt.t()),
+                (a_by_columns.view(), b.view()),
+                (a.view(), b_by_columns.view()),
+                (a_by_columns.view(), b_by_columns.view()),
             ] {
                 let expected = reference(&a, &b);
                 let start = Array2::from_shape_fn(expected.dim(), |(i, j)| (i + 2 * j) as f64);
@@ -545,7 +545,9 @@ mod tests {
                 (5, 3, 7),
                 (7, 130, 9),
                 (13, 25, 30),
-                (30, 576, 25),
+                (30, 576, 25), // narrow last tiles of 1 column (conv's dW)
+                (576, 30, 25), // and conv's dx, whose a is read across (below)
+                (17, 200, 26), // of 2 columns
                 (49, 2, 500),
                 (1500, 3, 40), // a column-major c in two blocks of rows
             ] {
@@ -554,10 +556,17 @@ mod tests {
                 });
                 let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j * 3) % 11) as f64 - 4.5);
                 let bias = ndarray::Array1::from_shape_fn(n, |j| j as f64);
-                let bt = b.t().to_owned();
-                let ways = [(b.view(), 1.0), (bt.t(), 1.0), (b.view(), 0.5)];
+                let (a_by_columns, b_by_columns) = (stored_by_columns(&a), stored_by_columns(&b));
+                // a read along its rows or (stored transposed) down its columns; b as is,
+                // transposed, or scaled by alpha (packed); c row- or column-major
+                let ways = [
+                    (a.view(), b.view(), 1.0),
+                    (a_by_columns.view(), b.view(), 1.0),
+                    (a.view(), b_by_columns.view(), 1.0),
+                    (a.view(), b.view(), 0.5),
+                ];
                 let layouts = ways.into_iter().flat_map(|way| [(way, false), (way, true)]);
-                for ((b, alpha), column_major) in layouts {
+                for ((a, b, alpha), column_major) in layouts {
                     let start = Array2::from_shape_fn((m, n), |(i, j)| (i + 2 * j) as f64);
                     let mut c = if column_major {
                         stored_by_columns(&start)
@@ -568,25 +577,20 @@ mod tests {
                     // SAFETY: the kernel's instructions are present (checked above); the
                     // pointers and strides describe the three arrays.
                     unsafe {
-                        let product = Product::of_views(
-                            alpha,
-                            a.view(),
-                            b,
-                            bias.as_ptr(),
-                            2.0,
-                            &mut c.view_mut(),
-                        );
+                        let product =
+                            Product::of_views(alpha, a, b, bias.as_ptr(), 2.0, &mut c.view_mut());
                         if column_major {
                             column_major_gemm(backend, product, csc);
                         } else {
                             simd_gemm(backend, product);
                         }
                     }
-                    let want = reference(&a.view(), &b) * alpha + &bias + &start * 2.0;
+                    let want = reference(&a, &b) * alpha + &bias + &start * 2.0;
                     let err = max_error(&c, &want);
                     assert!(
                         err < 1e-9,
-                        "{backend:?} {m}x{k}x{n} alpha {alpha} column-major c {column_major}: error {err}"
+                        "{backend:?} {m}x{k}x{n} a strides {:?} alpha {alpha} column-major c {column_major}: error {err}",
+                        a.strides()
                     );
                 }
             }
@@ -640,7 +644,7 @@ mod tests {
             let b = ndarray::Array1::from_shape_fn(m, |j| j as f64 * 0.5);
             let want = reference(&x.view(), &w.view()) + &b;
             assert_eq!(affine(&x, &w, &b).unwrap(), want, "{n}x{d}x{m}");
-            assert_eq!(affine(&x.t().to_owned().t(), &w, &b.view()).unwrap(), want);
+            assert_eq!(affine(&stored_by_columns(&x), &w, &b.view()).unwrap(), want);
         }
         assert!(affine(
             &Array2::zeros((2, 3)),
