@@ -13,6 +13,9 @@ A folder is held with a POSIX lock on `target/kernels/<n>/lock`. The lock belong
 kernel's process (this one, after `exec`), so the system releases it when the kernel exits,
 however it exits. `cargo clean` removes the folders; they are only a cache.
 
+Every build in those folders also reads `target/kernels/.cargo/config.toml`, which this
+launcher writes: dl_lessons compiled at opt-level 3 (CARGO_CONFIG below).
+
 Both kernelspecs setup writes (this launcher's in .venv, and the user-wide one that
 `evcxr_jupyter --install` registers) carry KERNEL_ENV, the settings that make evcxr compile
 the library without debug checks: a notebook's first cell then only loads it.
@@ -43,6 +46,26 @@ KERNEL_ENV = {
     "CARGO_PROFILE_DEV_DEBUG_ASSERTIONS": "false",
     "CARGO_PROFILE_DEV_OVERFLOW_CHECKS": "false",
 }
+
+# Cargo reads the configuration files of the folders above the one it builds in, so this
+# one, written to the folders' parent, applies to every build in a launcher's folder (not
+# to a kernel started without the launcher): dl_lessons at opt-level 3 instead of evcxr's 2.
+# Its training runs about 15% faster; its first build takes a few seconds more, which
+# setup's prebuild pays once. A package override, so the cells themselves compile as before.
+CARGO_CONFIG = """\
+# Written by scripts/kernel.py (the kernel launcher) for every build in these folders.
+[profile.dev.package.dl_lessons]
+opt-level = 3
+"""
+
+
+def write_cargo_config():
+    """Writes CARGO_CONFIG to KERNELS/.cargo/config.toml, if it changed."""
+    path = KERNELS / ".cargo" / "config.toml"
+    if path.exists() and path.read_text() == CARGO_CONFIG:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CARGO_CONFIG)
 
 
 def claim_folder():
@@ -138,6 +161,7 @@ def main():
         return add_env(sys.argv[2])
     evcxr, args = sys.argv[1], sys.argv[2:]
     try:
+        write_cargo_config()
         folder = claim_folder()
     except OSError as error:  # e.g. a read-only checkout: fall back to evcxr's temp folder
         print(f"dl_lessons kernel: no build folder ({error}); using a temporary one", file=sys.stderr)

@@ -99,6 +99,23 @@ def test_no_copy_of_a_folder_while_cargo_builds_in_it():
         assert not got[1].exists() and not (got[1].parent / "crate.partial").exists()
 
 
+def test_builds_in_a_folder_compile_dl_lessons_at_opt_level_3():
+    with tempfile.TemporaryDirectory() as folders:
+        kernel = start(folders, 0)
+        crate = folder_of(kernel)
+        kernel.wait()
+        # a one-line crate named dl_lessons where evcxr's crate would be: cargo finds the
+        # launcher's configuration above it and passes its opt-level to rustc
+        (crate / "src").mkdir(parents=True)
+        (crate / "src" / "lib.rs").write_text("pub fn one() -> u32 { 1 }\n")
+        (crate / "Cargo.toml").write_text('[package]\nname = "dl_lessons"\nversion = "0.1.0"\nedition = "2021"\n')
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CARGO_PROFILE_")}
+        build = subprocess.run(["cargo", "build", "-v", "--offline"], cwd=crate, env=env,
+                               capture_output=True, text=True)
+        assert build.returncode == 0, build.stderr
+        assert "opt-level=3" in build.stderr, build.stderr
+
+
 def test_install_writes_a_kernelspec_that_runs_the_launcher():
     with tempfile.TemporaryDirectory() as prefix:
         # a Python whose sys.prefix is the temp folder: a virtual environment without pip
