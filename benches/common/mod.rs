@@ -67,7 +67,7 @@ impl Reference {
             .env_remove("OPENBLAS_L2_SIZE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::inherit()) // its errors show as they happen (and never fill a pipe)
             .spawn()
             .inspect_err(|e| eprintln!("reference {script} did not start ({python}): {e}"))
             .ok()?;
@@ -83,7 +83,7 @@ impl Reference {
                 Some("ready") => return Some(reference),
                 Some(line) => reference.info += &format!("{line}\n"),
                 None => {
-                    reference.fail(python);
+                    reference.fail(&format!("starting with {python}"));
                     return None;
                 }
             }
@@ -110,19 +110,11 @@ impl Reference {
         }
     }
 
-    /// Stops the script and says why it failed (its stderr).
+    /// Stops the script and says which step failed (its own error is above, on stderr).
     fn fail(&mut self, doing: &str) {
         self.input = None;
         let _ = self.child.kill();
-        let mut errors = String::new();
-        if let Some(stderr) = self.child.stderr.as_mut() {
-            let _ = std::io::Read::read_to_string(stderr, &mut errors);
-        }
-        eprintln!(
-            "reference {} failed ({doing}): {}",
-            self.script,
-            errors.trim()
-        );
+        eprintln!("reference {} failed ({doing})", self.script);
     }
 }
 
