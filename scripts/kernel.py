@@ -59,13 +59,13 @@ opt-level = 3
 """
 
 
-def write_cargo_config():
-    """Writes CARGO_CONFIG to KERNELS/.cargo/config.toml, if it changed."""
-    path = KERNELS / ".cargo" / "config.toml"
-    if path.exists() and path.read_text() == CARGO_CONFIG:
-        return
+def write_if_changed(path, text):
+    """Writes `text` to `path` (and the folders above it) unless it holds it; True if written."""
+    if path.exists() and path.read_text() == text:
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(CARGO_CONFIG)
+    path.write_text(text)
+    return True
 
 
 def claim_folder():
@@ -130,13 +130,10 @@ def install(evcxr):
         "env": KERNEL_ENV,
     }
     path = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "rust" / "kernel.json"
-    text = json.dumps(spec, indent=2) + "\n"
-    if path.exists() and path.read_text() == text:
+    if write_if_changed(path, json.dumps(spec, indent=2) + "\n"):
+        print(f"[setup] wrote the project's kernelspec: {path}")
+    else:
         print(f"[setup] the project's kernelspec is in place ({path.parent})")
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    print(f"[setup] wrote the project's kernelspec: {path}")
 
 
 def add_env(kernel_json):
@@ -161,7 +158,7 @@ def main():
         return add_env(sys.argv[2])
     evcxr, args = sys.argv[1], sys.argv[2:]
     try:
-        write_cargo_config()
+        write_if_changed(KERNELS / ".cargo" / "config.toml", CARGO_CONFIG)
         folder = claim_folder()
     except OSError as error:  # e.g. a read-only checkout: fall back to evcxr's temp folder
         print(f"dl_lessons kernel: no build folder ({error}); using a temporary one", file=sys.stderr)
