@@ -145,6 +145,10 @@ unsafe fn kernel<const NV: usize>(t: Tile) {
                 }
             }
         }
+        // A copy for what follows, which indexes the rows up to t.mr: with that on `acc`
+        // itself, opt-level 2 (evcxr's) kept its 24 vectors in memory and stored them all
+        // at every step of the loop above (half the speed; opt-level 3 did not).
+        let mut acc = acc;
         if t.first && !t.bias.is_null() {
             for v in 0..NV {
                 let bias = _mm512_maskz_loadu_pd(masks[v], t.bias.add(8 * v));
