@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::blocked::{store_columns, Kernel, KC};
+use super::blocked::{copy_column, store_columns, Kernel, KC};
 use super::Tile;
 
 /// AVX2 with fused multiply-add (`avx2`, `fma`).
@@ -52,9 +52,7 @@ unsafe fn narrow(t: Tile) {
             let mut column = [0.0f64; KC];
             let rows: [*const f64; MR] = std::array::from_fn(|r| t.a.offset(r as isize * t.rsa));
             for (j, sums) in sums.iter_mut().enumerate().take(t.nr) {
-                for (p, v) in column.iter_mut().enumerate().take(t.kc) {
-                    *v = *t.b.offset(p as isize * t.bs + j as isize);
-                }
+                copy_column(&t, j, &mut column);
                 let mut acc = [_mm256_setzero_pd(); MR];
                 for p in (0..t.kc).step_by(4) {
                     let mask = lane_mask(t.kc - p);

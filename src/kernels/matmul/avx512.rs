@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::blocked::{store_columns, Kernel, KC};
+use super::blocked::{copy_column, store_columns, Kernel, KC};
 use super::Tile;
 
 /// AVX-512F (`avx512f`).
@@ -51,9 +51,7 @@ unsafe fn narrow(t: Tile) {
             let mut column = [0.0f64; KC];
             let rows: [*const f64; MR] = std::array::from_fn(|r| t.a.offset(r as isize * t.rsa));
             for (j, sums) in sums.iter_mut().enumerate().take(t.nr) {
-                for (p, v) in column.iter_mut().enumerate().take(t.kc) {
-                    *v = *t.b.offset(p as isize * t.bs + j as isize);
-                }
+                copy_column(&t, j, &mut column);
                 let mut acc = [_mm512_setzero_pd(); MR];
                 for p in (0..t.kc).step_by(8) {
                     let mask: __mmask8 = if t.kc - p >= 8 {

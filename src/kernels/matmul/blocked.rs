@@ -193,6 +193,19 @@ unsafe fn pack_a(
     }
 }
 
+/// Copies column j of the tile's panel of b (t.kc values) into `column`, contiguous, for a
+/// narrow tile's dot products.
+///
+/// # Safety
+/// b[p·bs + j] lies in a live allocation for p < t.kc.
+#[inline(always)]
+pub(super) unsafe fn copy_column(t: &Tile, j: usize, column: &mut [f64; KC]) {
+    for (p, v) in column.iter_mut().enumerate().take(t.kc) {
+        // SAFETY: p < kc, as the caller guarantees.
+        *v = unsafe { *t.b.offset(p as isize * t.bs + j as isize) };
+    }
+}
+
 /// Stores a narrow tile's sums, `sums[j][r]` = c[r, j] of this block of k, as
 /// [`Kernel::tile`] would: c = beta·c + bias + sums on the first block (c not read when
 /// beta is 0), c += sums after.
