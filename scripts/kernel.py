@@ -50,7 +50,8 @@ KERNEL_ENV = {
 # Cargo reads the configuration files of the folders above the one it builds in, so this
 # one, written to the folders' parent, applies to every build in a launcher's folder (not
 # to a kernel started without the launcher): dl_lessons at opt-level 3 instead of evcxr's 2.
-# Its training runs about 15% faster; its first build takes a few seconds more, which
+# Its training runs up to 10% faster (about 15% before the product's kernel ran as fast at
+# opt-level 2; docs/performance.md); its first build takes a few seconds more, which
 # setup's prebuild pays once. A package override, so the cells themselves compile as before.
 CARGO_CONFIG = """\
 # Written by scripts/kernel.py (the kernel launcher) for every build in these folders.
