@@ -1,10 +1,10 @@
 //! The AVX2 + FMA tile: 6 rows × 8 columns of c (two vectors of 4) in 12 of the 16
 //! registers (the shape of BLIS's Haswell kernel); a partial tile loads and stores
-//! through lane masks; a last tile of 1 or 2 columns with the vectors along a (`narrow`).
+//! through lane masks.
 
 use std::arch::x86_64::*;
 
-use super::blocked::{copy_column, store_columns, Kernel, KC};
+use super::blocked::Kernel;
 use super::Tile;
 
 /// AVX2 with fused multiply-add (`avx2`, `fma`).
@@ -24,100 +24,6 @@ impl Kernel for Avx2 {
                 4 => kernel::<1, true>(t),
                 _ => kernel::<1, false>(t),
             }
-        }
-    }
-
-    const NARROW: usize = 2;
-
-    unsafe fn narrow(t: Tile) {
-        // SAFETY: the caller's contract is narrow's.
-        unsafe { narrow(t) }
-    }
-}
-
-/// A tile of at most 2 columns (see [`Kernel::narrow`]), as the AVX-512 one with four
-/// lanes: with a's rows contiguous, each value of c is a dot product of a row of a with a
-/// column of b (copied contiguous); with a's columns contiguous, each column of c is a sum
-/// of columns of a (six rows: a vector of four and one of two) times one value of b.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn narrow(t: Tile) {
-    const MR: usize = 6;
-    let mut sums = [[0.0f64; MR]; 2];
-    // SAFETY: a[r·rsa + p·csa] for r < 6, p < kc and b[p·bs + j] for p < kc, j < nr lie in
-    // the tile's rows of a and panel of b, as the caller guarantees; the masked lanes of
-    // the last step of k are not read.
-    unsafe {
-        if t.csa == 1 {
-            let mut column = [0.0f64; KC];
-            let rows: [*const f64; MR] = std::array::from_fn(|r| t.a.offset(r as isize * t.rsa));
-            for (j, sums) in sums.iter_mut().enumerate().take(t.nr) {
-                copy_column(&t, j, &mut column);
-                let mut acc = [_mm256_setzero_pd(); MR];
-                for p in (0..t.kc).step_by(4) {
-                    let mask = lane_mask(t.kc - p);
-                    let b = _mm256_maskload_pd(column.as_ptr().add(p), mask);
-                    for r in 0..MR {
-                        let a = _mm256_maskload_pd(rows[r].add(p), mask);
-                        acc[r] = _mm256_fmadd_pd(a, b, acc[r]);
-                    }
-                }
-                for (sum, acc) in sums.iter_mut().zip(acc) {
-                    let mut lanes = [0.0; 4];
-                    _mm256_storeu_pd(lanes.as_mut_ptr(), acc);
-                    *sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-                }
-            }
-        } else if t.nr == 1 {
-            sums_of_columns::<1, 4>(&t, &mut sums);
-        } else {
-            sums_of_columns::<2, 2>(&t, &mut sums);
-        }
-        store_columns(&t, &sums);
-    }
-}
-
-/// The narrow tile's N columns of sums when a's columns are contiguous, in CHAINS chains
-/// of multiply-adds per column (steps of k taken in turn), so that they do not wait on
-/// each other: 2·N·CHAINS accumulators, at most 8 of the 16 registers.
-///
-/// # Safety
-/// As [`narrow`], with `t.rsa` 1 and `t.nr` = N.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn sums_of_columns<const N: usize, const CHAINS: usize>(t: &Tile, sums: &mut [[f64; 6]; 2]) {
-    // rows 0–3 and rows 4–5 of each chain of each column
-    let mut high = [[_mm256_setzero_pd(); CHAINS]; N];
-    let mut low = [[_mm_setzero_pd(); CHAINS]; N];
-    // SAFETY: as the caller guarantees (6 rows of a from a + p·csa, N values of b's row p).
-    unsafe {
-        let mut step = |p: usize, chain: usize| {
-            let column = t.a.offset(p as isize * t.csa);
-            let (a_high, a_low) = (_mm256_loadu_pd(column), _mm_loadu_pd(column.add(4)));
-            let b = t.b.offset(p as isize * t.bs);
-            for j in 0..N {
-                let value = *b.add(j);
-                high[j][chain] = _mm256_fmadd_pd(a_high, _mm256_set1_pd(value), high[j][chain]);
-                low[j][chain] = _mm_fmadd_pd(a_low, _mm_set1_pd(value), low[j][chain]);
-            }
-        };
-        let whole = t.kc / CHAINS * CHAINS;
-        for p in (0..whole).step_by(CHAINS) {
-            for chain in 0..CHAINS {
-                step(p + chain, chain);
-            }
-        }
-        for p in whole..t.kc {
-            step(p, 0);
-        }
-        for (j, sums) in sums.iter_mut().enumerate().take(N) {
-            let (mut h, mut l) = (high[j][0], low[j][0]);
-            for chain in 1..CHAINS {
-                h = _mm256_add_pd(h, high[j][chain]);
-                l = _mm_add_pd(l, low[j][chain]);
-            }
-            _mm256_storeu_pd(sums.as_mut_ptr(), h);
-            _mm_storeu_pd(sums.as_mut_ptr().add(4), l);
         }
     }
 }

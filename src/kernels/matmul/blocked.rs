@@ -23,21 +23,6 @@ pub(super) trait Kernel {
     /// # Safety
     /// The CPU has the kernel's instruction set; the pointers cover what `t` describes.
     unsafe fn tile(t: Tile);
-
-    /// The widest last column tile that [`Kernel::narrow`] computes (0: none).
-    const NARROW: usize = 0;
-
-    /// A last tile of at most NARROW columns where a's rows or columns are contiguous
-    /// (`t.csa` or `t.rsa` is 1), computed with the vectors along a instead of along b's
-    /// few columns. The lessons' products with 25 columns (the convolution's dW and dx:
-    /// 24 + 1) would otherwise spend a whole tile of vectors on one column.
-    ///
-    /// # Safety
-    /// As [`Kernel::tile`], with `t.nr` ≤ NARROW and `t.csa` or `t.rsa` 1.
-    unsafe fn narrow(t: Tile) {
-        // SAFETY: the caller's contract covers the tile's.
-        unsafe { Self::tile(t) }
-    }
 }
 
 /// The product `p` with K's tile kernel.
@@ -122,15 +107,8 @@ pub(super) unsafe fn gemm<K: Kernel>(p: Product) {
                             unsafe { bias.add(jc + jr) }
                         },
                     };
-                    // SAFETY: the tile lies inside a, the panel and c; K::narrow gets
-                    // the narrow tiles it requires.
-                    unsafe {
-                        if nr <= K::NARROW && (ar == 1 || ac == 1) {
-                            K::narrow(tile)
-                        } else {
-                            K::tile(tile)
-                        }
-                    };
+                    // SAFETY: the tile lies inside a, the panel and c.
+                    unsafe { K::tile(tile) };
                 }
             }
         }
@@ -189,49 +167,6 @@ unsafe fn pack_a(
             } else {
                 0.0
             };
-        }
-    }
-}
-
-/// Copies column j of the tile's panel of b (t.kc values) into `column`, contiguous, for a
-/// narrow tile's dot products.
-///
-/// # Safety
-/// b[p·bs + j] lies in a live allocation for p < t.kc.
-#[inline(always)]
-pub(super) unsafe fn copy_column(t: &Tile, j: usize, column: &mut [f64; KC]) {
-    for (p, v) in column.iter_mut().enumerate().take(t.kc) {
-        // SAFETY: p < kc, as the caller guarantees.
-        *v = unsafe { *t.b.offset(p as isize * t.bs + j as isize) };
-    }
-}
-
-/// Stores a narrow tile's sums, `sums[j][r]` = c[r, j] of this block of k, as
-/// [`Kernel::tile`] would: c = beta·c + bias + sums on the first block (c not read when
-/// beta is 0), c += sums after.
-///
-/// # Safety
-/// bias[j] (unless null) and c[r·rsc + j] for r < t.mr, j < t.nr lie in live allocations.
-#[inline(always)]
-pub(super) unsafe fn store_columns<const MR: usize>(t: &Tile, sums: &[[f64; MR]]) {
-    for (j, sums) in sums.iter().enumerate().take(t.nr) {
-        // SAFETY: j < nr, r < mr, as the caller guarantees.
-        let bias = if t.first && !t.bias.is_null() {
-            unsafe { *t.bias.add(j) }
-        } else {
-            0.0
-        };
-        for (r, &sum) in sums.iter().enumerate().take(t.mr) {
-            unsafe {
-                let at = t.c.offset(r as isize * t.rsc).add(j);
-                *at = if t.first && t.beta == 0.0 {
-                    sum + bias
-                } else if t.first {
-                    t.beta * *at + sum + bias
-                } else {
-                    *at + sum
-                };
-            }
         }
     }
 }

@@ -328,7 +328,7 @@ const COLUMN_MAJOR_BLOCK: usize = 1 << 15;
 
 /// `product` for a column-major c (rows contiguous, column stride `csc`): blocks of rows
 /// are computed row-major into a buffer that stays in cache, then copied into c's columns
-/// (+ beta·c). The convolution's forward product is one: a sample's (positions, FN)
+/// (+ beta·c, fused as in the kernels). The convolution's forward product is one: a sample's (positions, FN)
 /// block of the course's matrix lands in out[n] (FN, positions). Computing cᵀ = bᵀ·aᵀ
 /// instead makes the kernel read b across its long rows or pack it value by value: the
 /// forward product took 4.6–5.0 ms that way, 3.4–3.6 ms this way (batch 100 of 28×28).
@@ -367,10 +367,11 @@ unsafe fn column_major_gemm(backend: Backend, product: Product, csc: isize) {
                     // read when beta is 0 (it may be uninitialised).
                     unsafe {
                         let at = product.c.offset(j as isize * csc).add(i0 + i);
+                        // beta·c + value in one rounding, as the tile kernels do
                         *at = if beta == 0.0 {
                             value
                         } else {
-                            value + beta * *at
+                            beta.mul_add(*at, value)
                         };
                     }
                 }
@@ -545,7 +546,7 @@ mod tests {
                 (5, 3, 7),
                 (7, 130, 9),
                 (13, 25, 30),
-                (30, 576, 25), // narrow last tiles of 1 column (conv's dW)
+                (30, 576, 25), // a last tile of 1 column (conv's dW)
                 (576, 30, 25), // and conv's dx, whose a is read across (below)
                 (17, 200, 26), // of 2 columns
                 (49, 2, 500),
@@ -595,6 +596,125 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// c = alpha·a·b + bias + beta·c summed as every tile kernel sums it, one value at a
+    /// time: the inner dimension in blocks of KC, each block's sum from zero by fused
+    /// multiply-adds in the order of k; the first block's sum plus the bias, plus beta·c in
+    /// one fused multiply-add (c not read when beta is 0); each later block's sum added.
+    /// A column-major c gets beta·c last (`column_major_gemm` computes the rest first).
+    fn in_kernel_order(
+        alpha: f64,
+        (a, b): (&ArrayView2<'_, f64>, &ArrayView2<'_, f64>),
+        bias: &ndarray::Array1<f64>,
+        beta: f64,
+        c: &mut Array2<f64>,
+        column_major: bool,
+    ) {
+        let k = a.ncols();
+        for ((i, j), value) in c.indexed_iter_mut() {
+            let mut total = 0.0;
+            for p0 in (0..k).step_by(blocked::KC) {
+                let mut sum = 0.0;
+                for p in p0..(p0 + blocked::KC).min(k) {
+                    sum = a[[i, p]].mul_add(alpha * b[[p, j]], sum);
+                }
+                total = if p0 > 0 {
+                    total + sum
+                } else if beta == 0.0 || column_major {
+                    sum + bias[j]
+                } else {
+                    beta.mul_add(*value, sum + bias[j])
+                };
+            }
+            *value = if beta != 0.0 && column_major {
+                beta.mul_add(*value, total)
+            } else {
+                total
+            };
+        }
+    }
+
+    /// The SIMD kernels give the same bits, whatever their tile: a lesson's numbers do not
+    /// depend on the processor it runs on (AVX2 or AVX-512), nor on how a product is cut
+    /// into tiles and blocks. Values that round differently in another order.
+    #[test]
+    fn every_kernel_sums_in_one_order() {
+        #[cfg(target_arch = "x86_64")]
+        let kernels = [
+            (
+                Backend::Avx512,
+                std::arch::is_x86_feature_detected!("avx512f"),
+            ),
+            (
+                Backend::Avx2,
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma"),
+            ),
+        ];
+        #[cfg(not(target_arch = "x86_64"))]
+        let kernels: [(Backend, bool); 0] = [];
+        let mut checked = 0;
+        for (backend, _) in kernels.into_iter().filter(|(_, present)| *present) {
+            for (m, k, n) in [
+                (7, 130, 9),
+                (30, 576, 25),
+                (576, 30, 25),
+                (17, 300, 26),
+                (9, 40, 10),
+            ] {
+                let a =
+                    Array2::from_shape_fn((m, k), |(i, j)| ((i * 31 + j * 17) as f64 * 0.37).sin());
+                let b =
+                    Array2::from_shape_fn((k, n), |(i, j)| ((i * 7 + j * 13) as f64 * 0.91).cos());
+                let bias = ndarray::Array1::from_shape_fn(n, |j| (j as f64 * 1.3).sin());
+                let (a_by_columns, b_by_columns) = (stored_by_columns(&a), stored_by_columns(&b));
+                let ways = [
+                    (a.view(), b.view(), 1.0, 0.0),
+                    (a_by_columns.view(), b.view(), 1.0, 0.3),
+                    (a.view(), b_by_columns.view(), 1.0, 0.0),
+                    (a.view(), b.view(), 0.7, 1.1),
+                ];
+                for ((a, b, alpha, beta), column_major) in
+                    ways.into_iter().flat_map(|way| [(way, false), (way, true)])
+                {
+                    let start = Array2::from_shape_fn((m, n), |(i, j)| ((i + 2 * j) as f64).sqrt());
+                    let mut want = start.clone();
+                    in_kernel_order(alpha, (&a, &b), &bias, beta, &mut want, column_major);
+                    let mut c = if column_major {
+                        stored_by_columns(&start)
+                    } else {
+                        start
+                    };
+                    let csc = c.strides()[1];
+                    // SAFETY: the kernel's instructions are present (checked above); the
+                    // pointers and strides describe the three arrays.
+                    unsafe {
+                        let product =
+                            Product::of_views(alpha, a, b, bias.as_ptr(), beta, &mut c.view_mut());
+                        if column_major {
+                            column_major_gemm(backend, product, csc);
+                        } else {
+                            simd_gemm(backend, product);
+                        }
+                    }
+                    let differ = c
+                        .iter()
+                        .zip(&want)
+                        .filter(|(x, y)| x.to_bits() != y.to_bits())
+                        .count();
+                    assert_eq!(
+                        differ,
+                        0,
+                        "{backend:?} {m}x{k}x{n} a strides {:?} alpha {alpha} beta {beta} column-major c {column_major}: values that differ from the kernels' order",
+                        a.strides()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        // at least one kernel ran on x86-64, where every processor since 2013 has AVX2
+        assert!(checked > 0 || cfg!(not(target_arch = "x86_64")) || backend() == "ndarray");
     }
 
     #[test]
