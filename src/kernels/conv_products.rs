@@ -16,7 +16,7 @@ use ndarray::{
 };
 
 use super::matmul::{gemm, gemm_bias};
-use super::parallel::{fill_uninit, parts_for, ranges, run_all, Task};
+use super::parallel::{fill_uninit, parts_for, ranges, run_on, Task};
 use super::windows::Windows;
 use crate::error::{Error, Result};
 use crate::limits::{check_memory, f64_bytes};
@@ -106,7 +106,6 @@ where
             samples * positions
         )));
     }
-    let (col, dout) = (col.view(), dout.view());
     let parts = parts_for(
         2usize
             .saturating_mul(rows)
@@ -114,7 +113,22 @@ where
             .saturating_mul(filters)
             / 16,
     );
-    let tasks: Vec<Task<'_, Array2<f64>>> = ranges(samples, parts, 1)
+    let sum_t = weight_gradient_on(col.view(), dout.view(), parts);
+    Ok(sum_t.reversed_axes().as_standard_layout().into_owned())
+}
+
+/// Samples whose products are summed apart, then added in order: a number fixed by the
+/// batch, not by the cores, so that dW is the same on any machine.
+const SAMPLE_CHUNKS: usize = 8;
+
+/// [`conv_weight_gradient`]'s sum, transposed (FN, K), on `parts` cores.
+fn weight_gradient_on(
+    col: ArrayView2<'_, f64>,
+    dout: ArrayView3<'_, f64>,
+    parts: usize,
+) -> Array2<f64> {
+    let ((_, k), (samples, filters, positions)) = (col.dim(), dout.dim());
+    let tasks: Vec<Task<'_, Array2<f64>>> = ranges(samples, SAMPLE_CHUNKS, 1)
         .into_iter()
         .map(|range| {
             Box::new(move || {
@@ -129,12 +143,12 @@ where
             }) as Task<'_, Array2<f64>>
         })
         .collect();
-    let mut parts = run_all(tasks).into_iter();
-    let mut sum_t = parts.next().unwrap_or_else(|| Array2::zeros((filters, k)));
-    for part in parts {
-        sum_t += &part;
+    let mut sums = run_on(parts, tasks).into_iter();
+    let mut sum_t = sums.next().unwrap_or_else(|| Array2::zeros((filters, k)));
+    for sum in sums {
+        sum_t += &sum;
     }
-    Ok(sum_t.reversed_axes().as_standard_layout().into_owned())
+    sum_t
 }
 
 /// The course's `np.dot(dout, col_W.T)`, (N·OH·OW, C·FH·FW), with dout given
@@ -256,6 +270,28 @@ mod tests {
             .unwrap()
             .into_owned();
         (out, col.t().dot(&dout2), dout2.dot(&col_w.t()))
+    }
+
+    /// dW sums its samples in chunks fixed by the batch: one core or many, the same bits
+    /// (values that round differently in another order).
+    #[test]
+    fn the_weight_gradient_is_the_same_on_any_number_of_cores() {
+        let (samples, filters, positions, k) = (20, 6, 49, 25);
+        let col = Array2::from_shape_fn((samples * positions, k), |(i, j)| {
+            ((i * 31 + j * 17) as f64 * 0.37).sin()
+        });
+        let dout = Array3::from_shape_fn((samples, filters, positions), |(n, f, p)| {
+            ((n * 7 + f * 13 + p) as f64 * 0.91).cos()
+        });
+        let one_core = weight_gradient_on(col.view(), dout.view(), 1);
+        for parts in [2, 3, 8] {
+            let many = weight_gradient_on(col.view(), dout.view(), parts);
+            let same = one_core
+                .iter()
+                .zip(&many)
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(same, "{parts} cores sum differently from one");
+        }
     }
 
     #[test]

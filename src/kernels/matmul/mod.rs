@@ -7,16 +7,22 @@
 //! a tile of c in registers. The lessons' products are skinny (an inner size of 25 or 30
 //! in a convolution), where this is about twice ndarray's own product, which packs both
 //! factors every time. Elsewhere it is ndarray's (`general_mat_mul`, the matrixmultiply
-//! crate). Either way, large products are split across the cores along
-//! the longest of rows, columns or the inner dimension, and the results equal the
-//! definition up to rounding (tested against a triple loop).
+//! crate). Either way, large products are split across the cores along their rows or
+//! columns, and a deep one into a fixed number of chunks of its inner dimension; the
+//! results equal the definition up to rounding (tested against a triple loop).
+//!
+//! **The same numbers on every machine.** Both SIMD kernels sum every value of c in one
+//! order: the inner dimension in blocks of 128, each by fused multiply-adds in the order of
+//! k; how a product is cut into tiles, and onto how many cores, does not change it. So a
+//! lesson gives the same bits on an AVX2 or an AVX-512 processor with any number of cores
+//! (tested bit for bit); only ndarray's product, on other processors, rounds differently.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayBase, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Data, Ix1, Ix2};
 
 use std::sync::OnceLock;
 
-use super::parallel::{parts_for, ranges, run_all, Task};
+use super::parallel::{parts_for, ranges, run_all, run_on, Task};
 use crate::error::{Error, Result};
 use crate::limits::{check_memory, f64_bytes};
 
@@ -165,65 +171,81 @@ pub(crate) fn gemm_bias(
     );
     let flops = 2usize.saturating_mul(m).saturating_mul(n).saturating_mul(k);
     let parts = parts_for(flops / 16);
+    // A deep product (conv's dW = colᵀ·dout: 30 x 57600 x 25) is cut along the inner
+    // dimension into chunks that share nothing, where splitting rows would pack all of b
+    // twice. The cut depends on the shapes alone, so the sums, and a lesson's numbers, are
+    // the same on any number of cores.
+    if k >= 4 * (m + n) && m * n <= 1 << 16 && flops >= DEEP_MIN_FLOPS {
+        return gemm_deep(alpha, a, b, bias, beta, c, parts);
+    }
     if parts == 1 {
         return gemm_serial(alpha, a, b, bias, beta, c);
     }
-    let mut tasks: Vec<Task<'_, Option<Array2<f64>>>> = Vec::new();
+    let mut tasks: Vec<Task<'_, ()>> = Vec::new();
     let mut rest = c;
-    // Split the inner dimension when it dwarfs the result (conv's dW = colᵀ·dout: 30 x 57600
-    // x 25): parts then share nothing, where splitting rows would pack all of b twice.
-    let deep = k >= 4 * (m + n) && m * n <= 1 << 16;
-    if !deep && m >= n && m >= 2 * SPLIT_STEP {
+    if m >= n && m >= 2 * SPLIT_STEP {
         // rows of a and c
         for rows in ranges(m, parts, SPLIT_STEP) {
             let (part, tail) = rest.split_at(Axis(0), rows.len());
             rest = tail;
             let a = a.slice_move(s![rows, ..]);
-            tasks.push(Box::new(move || {
-                gemm_serial(alpha, a, b, bias, beta, part);
-                None
-            }));
+            tasks.push(Box::new(move || gemm_serial(alpha, a, b, bias, beta, part)));
         }
         run_all(tasks);
-    } else if !deep && n >= 2 * SPLIT_STEP {
+    } else if n >= 2 * SPLIT_STEP {
         // columns of b and c
         for cols in ranges(n, parts, SPLIT_STEP) {
             let (part, tail) = rest.split_at(Axis(1), cols.len());
             rest = tail;
             let bias = bias.map(|bias| bias.slice_move(s![cols.clone()]));
             let b = b.slice_move(s![.., cols]);
-            tasks.push(Box::new(move || {
-                gemm_serial(alpha, a, b, bias, beta, part);
-                None
-            }));
+            tasks.push(Box::new(move || gemm_serial(alpha, a, b, bias, beta, part)));
         }
         run_all(tasks);
     } else {
-        // the inner dimension: the first part goes into c, the others into sums added after
-        let mut c = rest;
-        {
-            let mut target = Some(&mut c);
-            for (i, range) in ranges(k, parts, 64).into_iter().enumerate() {
-                let (a, b) = (
-                    a.slice_move(s![.., range.clone()]),
-                    b.slice_move(s![range, ..]),
-                );
-                match target.take().filter(|_| i == 0) {
-                    Some(c) => tasks.push(Box::new(move || {
-                        gemm_serial(alpha, a, b, bias, beta, c.view_mut());
-                        None
-                    })),
-                    None => tasks.push(Box::new(move || {
-                        let mut partial = Array2::zeros((m, n));
-                        gemm_serial(alpha, a, b, None, 0.0, partial.view_mut());
-                        Some(partial)
-                    })),
-                }
-            }
-        }
-        for partial in run_all(tasks).into_iter().flatten() {
-            c += &partial;
-        }
+        gemm_serial(alpha, a, b, bias, beta, rest);
+    }
+}
+
+/// Products at least this large (2·m·n·k) and deep are cut into [`DEEP_CHUNKS`].
+const DEEP_MIN_FLOPS: usize = 8 << 20;
+/// Chunks of the inner dimension of a deep product, whatever the number of cores.
+const DEEP_CHUNKS: usize = 8;
+
+/// A deep product in DEEP_CHUNKS chunks of the inner dimension: the first into c (with
+/// bias and beta), the others into sums added to c after, in order. The chunks run on
+/// `parts` cores (1: one after the other).
+fn gemm_deep(
+    alpha: f64,
+    a: ArrayView2<'_, f64>,
+    b: ArrayView2<'_, f64>,
+    bias: Option<ArrayView1<'_, f64>>,
+    beta: f64,
+    mut c: ArrayViewMut2<'_, f64>,
+    parts: usize,
+) {
+    let (m, n) = c.dim();
+    let mut first = Some(c.view_mut());
+    let mut tasks: Vec<Task<'_, Option<Array2<f64>>>> = Vec::new();
+    for range in ranges(a.ncols(), DEEP_CHUNKS, blocked::KC) {
+        let (a, b) = (
+            a.slice_move(s![.., range.clone()]),
+            b.slice_move(s![range, ..]),
+        );
+        tasks.push(match first.take() {
+            Some(c) => Box::new(move || {
+                gemm_serial(alpha, a, b, bias, beta, c);
+                None
+            }),
+            None => Box::new(move || {
+                let mut partial = Array2::zeros((m, n));
+                gemm_serial(alpha, a, b, None, 0.0, partial.view_mut());
+                Some(partial)
+            }),
+        });
+    }
+    for partial in run_on(parts, tasks).into_iter().flatten() {
+        c += &partial;
     }
 }
 
@@ -732,7 +754,7 @@ mod tests {
         for (m, k, n) in [
             (600, 25, 30),
             (100, 100, 700),
-            (25, 5000, 30),
+            (25, 6000, 30),
             (300, 300, 100),
         ] {
             let a = Array2::from_shape_fn((m, k), |(i, j)| ((3 * i + 7 * j) % 11) as f64 - 5.0);
@@ -748,6 +770,39 @@ mod tests {
             gemm(2.0, a.view(), b.view(), -1.0, c.view_mut());
             assert_eq!(c, &want * 2.0 - 1.0);
         }
+    }
+
+    /// A deep product's chunks are cut by its shapes, not by the cores: one core or many,
+    /// the same bits (values that round differently in another order).
+    #[test]
+    fn a_deep_product_sums_the_same_on_any_number_of_cores() {
+        let (m, k, n) = (30, 9000, 25);
+        let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 31 + j * 17) as f64 * 0.37).sin());
+        let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 7 + j * 13) as f64 * 0.91).cos());
+        let bias = ndarray::Array1::from_shape_fn(n, |j| j as f64 * 0.1);
+        let on = |parts| {
+            let mut c = Array2::from_elem((m, n), 0.5);
+            gemm_deep(
+                1.0,
+                a.view(),
+                b.view(),
+                Some(bias.view()),
+                2.0,
+                c.view_mut(),
+                parts,
+            );
+            c
+        };
+        let one_core = on(1);
+        for parts in [2, 3, 8] {
+            let same = one_core
+                .iter()
+                .zip(&on(parts))
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(same, "{parts} cores sum differently from one");
+        }
+        let want = reference(&a.view(), &b.view()) + &bias + 1.0;
+        assert!(max_error(&one_core, &want) < 1e-9);
     }
 
     #[test]
