@@ -543,11 +543,8 @@ mod tests {
         }
     }
 
-    /// Each SIMD kernel this processor has, whichever the process chose, on every tile
-    /// edge (rows and columns that are not whole tiles), both ways of reading b and both
-    /// layouts of c.
-    #[test]
-    fn every_kernel_this_processor_runs_matches_the_definition() {
+    /// The SIMD kernels this processor has (none but on x86-64).
+    fn present_kernels() -> Vec<Backend> {
         #[cfg(target_arch = "x86_64")]
         let kernels = [
             (
@@ -562,7 +559,42 @@ mod tests {
         ];
         #[cfg(not(target_arch = "x86_64"))]
         let kernels: [(Backend, bool); 0] = [];
-        for (backend, _) in kernels.into_iter().filter(|(_, present)| *present) {
+        kernels
+            .into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(backend, _)| backend)
+            .collect()
+    }
+
+    /// c = alpha·a·b + bias + beta·c with `backend`'s kernel, through the column-major
+    /// path when c is stored by columns.
+    fn run_kernel(
+        backend: Backend,
+        alpha: f64,
+        (a, b): (ArrayView2<'_, f64>, ArrayView2<'_, f64>),
+        bias: &ndarray::Array1<f64>,
+        beta: f64,
+        c: &mut Array2<f64>,
+    ) {
+        let (csc, column_major) = (c.strides()[1], c.strides()[0] == 1 && c.ncols() > 1);
+        // SAFETY: the kernel's instructions are present (present_kernels); the pointers and
+        // strides describe the three arrays.
+        unsafe {
+            let product = Product::of_views(alpha, a, b, bias.as_ptr(), beta, &mut c.view_mut());
+            if column_major {
+                column_major_gemm(backend, product, csc);
+            } else {
+                simd_gemm(backend, product);
+            }
+        }
+    }
+
+    /// Each SIMD kernel this processor has, whichever the process chose, on every tile
+    /// edge (rows and columns that are not whole tiles), both ways of reading b and both
+    /// layouts of c.
+    #[test]
+    fn every_kernel_this_processor_runs_matches_the_definition() {
+        for backend in present_kernels() {
             for (m, k, n) in [
                 (1, 1, 1),
                 (5, 3, 7),
@@ -596,18 +628,7 @@ mod tests {
                     } else {
                         start.clone()
                     };
-                    let csc = c.strides()[1];
-                    // SAFETY: the kernel's instructions are present (checked above); the
-                    // pointers and strides describe the three arrays.
-                    unsafe {
-                        let product =
-                            Product::of_views(alpha, a, b, bias.as_ptr(), 2.0, &mut c.view_mut());
-                        if column_major {
-                            column_major_gemm(backend, product, csc);
-                        } else {
-                            simd_gemm(backend, product);
-                        }
-                    }
+                    run_kernel(backend, alpha, (a, b), &bias, 2.0, &mut c);
                     let want = reference(&a, &b) * alpha + &bias + &start * 2.0;
                     let err = max_error(&c, &want);
                     assert!(
@@ -662,22 +683,8 @@ mod tests {
     /// into tiles and blocks. Values that round differently in another order.
     #[test]
     fn every_kernel_sums_in_one_order() {
-        #[cfg(target_arch = "x86_64")]
-        let kernels = [
-            (
-                Backend::Avx512,
-                std::arch::is_x86_feature_detected!("avx512f"),
-            ),
-            (
-                Backend::Avx2,
-                std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma"),
-            ),
-        ];
-        #[cfg(not(target_arch = "x86_64"))]
-        let kernels: [(Backend, bool); 0] = [];
         let mut checked = 0;
-        for (backend, _) in kernels.into_iter().filter(|(_, present)| *present) {
+        for backend in present_kernels() {
             for (m, k, n) in [
                 (7, 130, 9),
                 (30, 576, 25),
@@ -708,18 +715,7 @@ mod tests {
                     } else {
                         start
                     };
-                    let csc = c.strides()[1];
-                    // SAFETY: the kernel's instructions are present (checked above); the
-                    // pointers and strides describe the three arrays.
-                    unsafe {
-                        let product =
-                            Product::of_views(alpha, a, b, bias.as_ptr(), beta, &mut c.view_mut());
-                        if column_major {
-                            column_major_gemm(backend, product, csc);
-                        } else {
-                            simd_gemm(backend, product);
-                        }
-                    }
+                    run_kernel(backend, alpha, (a, b), &bias, beta, &mut c);
                     let differ = c
                         .iter()
                         .zip(&want)
