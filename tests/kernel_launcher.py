@@ -128,6 +128,7 @@ def test_install_writes_a_kernelspec_that_runs_the_launcher():
         assert spec["argv"] == [str(python), str(LAUNCHER), "/opt/evcxr_jupyter", "--control_file", "{connection_file}"], spec
         assert spec["language"] == "rust"
         assert spec["env"]["CARGO_PROFILE_DEV_DEBUG_ASSERTIONS"] == "false", spec
+        assert_library_sources(spec["env"]["RUST_SRC_PATH"], python.parent.parent / "share" / "jupyter" / "kernels" / "rust")
 
 
 def test_add_env_gives_a_kernelspec_the_build_settings_and_keeps_the_rest():
@@ -139,7 +140,22 @@ def test_add_env_gives_a_kernelspec_the_build_settings_and_keeps_the_rest():
         spec = json.loads(path.read_text())
         assert spec["argv"] == ["evcxr_jupyter"], spec
         assert spec["env"] == {"MINE": "1", "CARGO_PROFILE_DEV_DEBUG_ASSERTIONS": "false",
-                               "CARGO_PROFILE_DEV_OVERFLOW_CHECKS": "false"}, spec
+                               "CARGO_PROFILE_DEV_OVERFLOW_CHECKS": "false",
+                               "RUST_SRC_PATH": str(Path(folder) / "rust-src")}, spec
+        assert_library_sources(spec["env"]["RUST_SRC_PATH"], Path(folder))
+
+
+def assert_library_sources(rust_src_path, spec_dir):
+    """RUST_SRC_PATH is the kernelspec's `rust-src`: the toolchain's library folders, linked,
+    without the Cargo workspace that would make the type analyser load 53 packages."""
+    sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True).stdout.strip()
+    library = Path(sysroot) / "lib" / "rustlib" / "src" / "rust" / "library"
+    links = Path(rust_src_path)
+    assert links == spec_dir / "rust-src", links
+    assert sorted(p.name for p in links.iterdir()) == sorted(p.name for p in library.iterdir() if p.is_dir())
+    assert (links / "core" / "src" / "lib.rs").is_file() and (links / "std" / "src" / "lib.rs").is_file()
+    assert not (links / "Cargo.toml").exists()
+    assert (links / "core").resolve() == (library / "core").resolve()
 
 
 def main():
