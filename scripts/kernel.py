@@ -20,7 +20,8 @@ Both kernelspecs setup writes (this launcher's in .venv, and the user-wide one t
 `evcxr_jupyter --install` registers) carry KERNEL_ENV, the settings that make evcxr compile
 the library without debug checks: a notebook's first cell then only loads it. Each also
 gets RUST_SRC_PATH, the standard library's sources for evcxr's type analyser without their
-Cargo workspace (see `library_sources`): every kernel then starts about 1.5 s sooner.
+Cargo workspace and SIMD intrinsics (see `library_sources`): every kernel then starts about
+3 s sooner.
 
 Usage:
     kernel.py install EVCXR_JUPYTER_PATH   writes the kernelspec "rust" into this Python's
@@ -124,17 +125,25 @@ def seed(folder):
             shutil.rmtree(partial, ignore_errors=True)
 
 
+# The library folders the type analyser does without (see library_sources).
+LEFT_OUT = {"stdarch"}
+
+
 def library_sources(spec_dir):
     """The standard library's sources for evcxr's type analyser (rust-analyzer), as it loads
     them fastest: `<spec_dir>/rust-src`, a link to each folder of the toolchain's
-    `lib/rustlib/src/rust/library` but not its `Cargo.toml`. Given the real folder, the
-    analyser runs `cargo metadata` on that workspace and loads its 53 packages (libc, gimli,
-    windows-sys, ...: cargo downloads them the first time, and an offline laptop waits for
-    the network to fail) before any cell runs; without the manifest it loads the sysroot
-    crates only (core, alloc, std, ...), which is all a lesson's types need. Returns the
-    kernel's environment entry, or nothing if rustc or its rust-src component is missing (the
-    analyser then finds the sources itself, as before). A link the toolchain has since
-    removed makes the analyser ignore the variable, which costs only the time saved."""
+    `lib/rustlib/src/rust/library` but `stdarch`, and not its `Cargo.toml`.
+    - Given the real folder, the analyser runs `cargo metadata` on that workspace and loads its
+      53 packages (libc, gimli, windows-sys, ...: cargo downloads them the first time, and an
+      offline laptop waits for the network to fail) before any cell runs. Without the
+      manifest it loads the sysroot crates only (core, alloc, std, ...).
+    - `stdarch` holds `core::arch`, the SIMD intrinsics: 184,000 lines for x86 alone, a third
+      of what the analyser parses, and no lesson variable's type comes from there (the analyser
+      only infers the types of the variables a cell defines; rustc compiles everything).
+    Each saves about 1.5 s of every kernel's start (docs/performance.md). Returns the kernel's
+    environment entry, or nothing if rustc or its rust-src component is missing (the analyser
+    then finds the sources itself, as before). If the toolchain moves, the analyser ignores
+    the variable, which costs only the time saved."""
     try:
         sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True,
                                  check=True).stdout.strip()
@@ -146,7 +155,7 @@ def library_sources(spec_dir):
     links = spec_dir / "rust-src"
     shutil.rmtree(links, ignore_errors=True)  # removes the links, not what they point to
     links.mkdir(parents=True)
-    for folder in sorted(p for p in library.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in library.iterdir() if p.is_dir() and p.name not in LEFT_OUT):
         (links / folder.name).symlink_to(folder, target_is_directory=True)
     return {"RUST_SRC_PATH": str(links)}
 
