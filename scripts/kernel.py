@@ -21,7 +21,8 @@ Both kernelspecs setup writes (this launcher's in .venv, and the user-wide one t
 the library without debug checks: a notebook's first cell then only loads it. Each also
 gets RUST_SRC_PATH, the standard library's sources for evcxr's type analyser without their
 Cargo workspace and SIMD intrinsics (see `library_sources`): every kernel then starts about
-3 s sooner.
+3 s sooner. The launcher's are links in `target/kernels/rust-src`, made again at a kernel's
+start if `cargo clean` removed them; the user-wide kernelspec's, in its own folder.
 
 Usage:
     kernel.py install EVCXR_JUPYTER_PATH   writes the kernelspec "rust" into this Python's
@@ -129,9 +130,9 @@ def seed(folder):
 LEFT_OUT = {"stdarch"}
 
 
-def library_sources(spec_dir):
+def library_sources(links):
     """The standard library's sources for evcxr's type analyser (rust-analyzer), as it loads
-    them fastest: `<spec_dir>/rust-src`, a link to each folder of the toolchain's
+    them fastest: the folder `links`, a link to each folder of the toolchain's
     `lib/rustlib/src/rust/library` but `stdarch`, and not its `Cargo.toml`.
     - Given the real folder, the analyser runs `cargo metadata` on that workspace and loads its
       53 packages (libc, gimli, windows-sys, ...: cargo downloads them the first time, and an
@@ -140,10 +141,13 @@ def library_sources(spec_dir):
     - `stdarch` holds `core::arch`, the SIMD intrinsics: 184,000 lines for x86 alone, a third
       of what the analyser parses, and no lesson variable's type comes from there (the analyser
       only infers the types of the variables a cell defines; rustc compiles everything).
-    Each saves about 1.5 s of every kernel's start (docs/performance.md). Returns the kernel's
-    environment entry, or nothing if rustc or its rust-src component is missing (the analyser
-    then finds the sources itself, as before). If the toolchain moves, the analyser ignores
-    the variable, which costs only the time saved."""
+    Each saves about 1.5 s of every kernel's start (docs/performance.md). `links` must lie
+    outside the project, or in its `target/`: the analyser reads every `.rs` file under the
+    library's folder but `target/` (and `.git/`, `tests/`, ...), following links, so links
+    anywhere else there (in `.venv/`, say) would have it read the whole library once more.
+    Returns the kernel's environment entry, or nothing if rustc or its rust-src component is
+    missing (the analyser then finds the sources itself, as before). If the toolchain moves,
+    the analyser ignores the variable, which costs only the time saved."""
     try:
         sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True,
                                  check=True).stdout.strip()
@@ -152,7 +156,6 @@ def library_sources(spec_dir):
     library = Path(sysroot) / "lib" / "rustlib" / "src" / "rust" / "library"
     if not (library / "core" / "src" / "lib.rs").is_file():
         return {}
-    links = spec_dir / "rust-src"
     shutil.rmtree(links, ignore_errors=True)  # removes the links, not what they point to
     links.mkdir(parents=True)
     for folder in sorted(p for p in library.iterdir() if p.is_dir() and p.name not in LEFT_OUT):
@@ -169,7 +172,8 @@ def install(evcxr):
         "language": "rust",
     }
     path = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "rust" / "kernel.json"
-    spec["env"] = {**KERNEL_ENV, **library_sources(path.parent)}
+    # in the build folders' parent, which `cargo clean` empties: the launcher makes them again
+    spec["env"] = {**KERNEL_ENV, **library_sources(KERNELS / "rust-src")}
     if write_if_changed(path, json.dumps(spec, indent=2) + "\n"):
         print(f"[setup] wrote the project's kernelspec: {path}")
     else:
@@ -181,7 +185,7 @@ def add_env(kernel_json):
     else it sets."""
     path = Path(kernel_json)
     spec = json.loads(path.read_text())
-    env = {**spec.get("env", {}), **KERNEL_ENV, **library_sources(path.parent)}
+    env = {**spec.get("env", {}), **KERNEL_ENV, **library_sources(path.parent / "rust-src")}
     if spec.get("env") == env:
         print(f"[setup] {path} has the library's build settings")
         return
@@ -200,6 +204,9 @@ def main():
     evcxr, args = sys.argv[1], sys.argv[2:]
     try:
         write_if_changed(KERNELS / ".cargo" / "config.toml", CARGO_CONFIG)
+        links = os.environ.get("RUST_SRC_PATH")
+        if links and not (Path(links) / "core").exists():  # after `cargo clean`
+            library_sources(Path(links))
         folder = claim_folder()
     except OSError as error:  # e.g. a read-only checkout: fall back to evcxr's temp folder
         print(f"dl_lessons kernel: no build folder ({error}); using a temporary one", file=sys.stderr)

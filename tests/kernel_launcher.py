@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 LAUNCHER = Path(__file__).resolve().parent.parent / "scripts" / "kernel.py"
+KERNELS = LAUNCHER.parent.parent / "target" / "kernels"
 
 
 def start(folders, seconds):
@@ -128,7 +129,7 @@ def test_install_writes_a_kernelspec_that_runs_the_launcher():
         assert spec["argv"] == [str(python), str(LAUNCHER), "/opt/evcxr_jupyter", "--control_file", "{connection_file}"], spec
         assert spec["language"] == "rust"
         assert spec["env"]["CARGO_PROFILE_DEV_DEBUG_ASSERTIONS"] == "false", spec
-        assert_library_sources(spec["env"]["RUST_SRC_PATH"], python.parent.parent / "share" / "jupyter" / "kernels" / "rust")
+        assert_library_sources(spec["env"]["RUST_SRC_PATH"], KERNELS / "rust-src")
 
 
 def test_add_env_gives_a_kernelspec_the_build_settings_and_keeps_the_rest():
@@ -142,17 +143,25 @@ def test_add_env_gives_a_kernelspec_the_build_settings_and_keeps_the_rest():
         assert spec["env"] == {"MINE": "1", "CARGO_PROFILE_DEV_DEBUG_ASSERTIONS": "false",
                                "CARGO_PROFILE_DEV_OVERFLOW_CHECKS": "false",
                                "RUST_SRC_PATH": str(Path(folder) / "rust-src")}, spec
-        assert_library_sources(spec["env"]["RUST_SRC_PATH"], Path(folder))
+        assert_library_sources(spec["env"]["RUST_SRC_PATH"], Path(folder) / "rust-src")
 
 
-def assert_library_sources(rust_src_path, spec_dir):
+def test_a_kernel_start_makes_the_library_links_again_after_cargo_clean():
+    with tempfile.TemporaryDirectory() as folders:
+        links = Path(folders) / "rust-src"
+        env = dict(os.environ, DL_LESSONS_KERNEL_FOLDERS=folders, RUST_SRC_PATH=str(links))
+        subprocess.run([sys.executable, str(LAUNCHER), "/bin/true"], env=env, check=True)
+        assert_library_sources(str(links), links)
+
+
+def assert_library_sources(rust_src_path, expected):
     """RUST_SRC_PATH is the kernelspec's `rust-src`: the toolchain's library folders, linked,
     without the Cargo workspace that would make the type analyser load 53 packages, and
     without stdarch (core::arch)."""
     sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True).stdout.strip()
     library = Path(sysroot) / "lib" / "rustlib" / "src" / "rust" / "library"
     links = Path(rust_src_path)
-    assert links == spec_dir / "rust-src", links
+    assert links == expected, links
     assert sorted(p.name for p in links.iterdir()) == sorted(p.name for p in library.iterdir() if p.is_dir() and p.name != "stdarch")
     assert (links / "core" / "src" / "lib.rs").is_file() and (links / "std" / "src" / "lib.rs").is_file()
     assert not (links / "Cargo.toml").exists()
