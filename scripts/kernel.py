@@ -126,14 +126,16 @@ def seed(folder):
             shutil.rmtree(partial, ignore_errors=True)
 
 
-# The library folders the type analyser does without (see library_sources).
-LEFT_OUT = {"stdarch"}
+# The library folders the type analyser does without (see library_sources): stdarch holds
+# core::arch, portable-simd the unstable core::simd (nightly only), backtrace a private
+# module of std.
+LEFT_OUT = {"stdarch", "portable-simd", "backtrace"}
 
 
 def library_sources(links):
     """The standard library's sources for evcxr's type analyser (rust-analyzer), as it loads
     them fastest: the folder `links`, a link to each folder of the toolchain's
-    `lib/rustlib/src/rust/library` but `stdarch`, and not its `Cargo.toml`.
+    `lib/rustlib/src/rust/library` but those in LEFT_OUT, and not its `Cargo.toml`.
     - Given the real folder, the analyser runs `cargo metadata` on that workspace and loads its
       53 packages (libc, gimli, windows-sys, ...: cargo downloads them the first time, and an
       offline laptop waits for the network to fail) before any cell runs. Without the
@@ -141,7 +143,10 @@ def library_sources(links):
     - `stdarch` holds `core::arch`, the SIMD intrinsics: 184,000 lines for x86 alone, a third
       of what the analyser parses, and no lesson variable's type comes from there (the analyser
       only infers the types of the variables a cell defines; rustc compiles everything).
-    Each saves about 1.5 s of every kernel's start (docs/performance.md). `links` must lie
+      `portable-simd` and `backtrace` (19,000 lines) serve nothing a student can call on
+      a stable toolchain.
+    The first two save about 1.5 s each of every kernel's start, the last two about 0.5 s
+    (docs/performance.md). `links` must lie
     outside the project, or in its `target/`: the analyser reads every `.rs` file under the
     library's folder but `target/` (and `.git/`, `tests/`, ...), following links, so links
     anywhere else there (in `.venv/`, say) would have it read the whole library once more.
