@@ -21,7 +21,7 @@ Both kernelspecs setup writes (this launcher's in .venv, and the user-wide one t
 the library without debug checks: a notebook's first cell then only loads it. Each also
 gets RUST_SRC_PATH, the standard library's sources for evcxr's type analyser without their
 Cargo workspace and SIMD intrinsics (see `library_sources`): every kernel then starts about
-3 s sooner. The launcher's are links in `target/kernels/rust-src`, made again at a kernel's
+3.5 s sooner. The launcher's are links in `target/kernels/rust-src`, made again at a kernel's
 start if `cargo clean` removed them; the user-wide kernelspec's, in its own folder.
 
 Usage:
@@ -146,10 +146,10 @@ def library_sources(links):
       `portable-simd` and `backtrace` (19,000 lines) serve nothing a student can call on
       a stable toolchain.
     The first two save about 1.5 s each of every kernel's start, the last two about 0.5 s
-    (docs/performance.md). `links` must lie
-    outside the project, or in its `target/`: the analyser reads every `.rs` file under the
-    library's folder but `target/` (and `.git/`, `tests/`, ...), following links, so links
-    anywhere else there (in `.venv/`, say) would have it read the whole library once more.
+    (docs/performance.md). `links` must lie outside the project, or in its `target/`: the
+    analyser reads every `.rs` file under the library's folder but `target/` (and `.git/`,
+    `tests/`, ...), following links, so links anywhere else there (in `.venv/`, say) would
+    have it read the whole library once more. Only links are ever removed from `links`.
     Returns the kernel's environment entry, or nothing if rustc or its rust-src component is
     missing (the analyser then finds the sources itself, as before). If the toolchain moves,
     the analyser ignores the variable, which costs only the time saved."""
@@ -161,8 +161,10 @@ def library_sources(links):
     library = Path(sysroot) / "lib" / "rustlib" / "src" / "rust" / "library"
     if not (library / "core" / "src" / "lib.rs").is_file():
         return {}
-    shutil.rmtree(links, ignore_errors=True)  # removes the links, not what they point to
-    links.mkdir(parents=True)
+    links.mkdir(parents=True, exist_ok=True)
+    for old in links.iterdir():
+        if old.is_symlink():
+            old.unlink()
     for folder in sorted(p for p in library.iterdir() if p.is_dir() and p.name not in LEFT_OUT):
         (links / folder.name).symlink_to(folder, target_is_directory=True)
     return {"RUST_SRC_PATH": str(links)}
@@ -209,9 +211,9 @@ def main():
     evcxr, args = sys.argv[1], sys.argv[2:]
     try:
         write_if_changed(KERNELS / ".cargo" / "config.toml", CARGO_CONFIG)
-        links = os.environ.get("RUST_SRC_PATH")
-        if links and not (Path(links) / "core").exists():  # after `cargo clean`
-            library_sources(Path(links))
+        links = KERNELS / "rust-src"  # the kernelspec's RUST_SRC_PATH, gone after `cargo clean`
+        if os.environ.get("RUST_SRC_PATH") == str(links) and not (links / "core").exists():
+            library_sources(links)
         folder = claim_folder()
     except OSError as error:  # e.g. a read-only checkout: fall back to evcxr's temp folder
         print(f"dl_lessons kernel: no build folder ({error}); using a temporary one", file=sys.stderr)

@@ -154,6 +154,27 @@ def test_a_kernel_start_makes_the_library_links_again_after_cargo_clean():
         assert_library_sources(str(links), links)
 
 
+def test_the_launcher_leaves_a_rust_src_path_of_its_own_alone():
+    with tempfile.TemporaryDirectory() as folders, tempfile.TemporaryDirectory() as mine:
+        (Path(mine) / "libcore").mkdir()  # an old layout, without `core`
+        env = dict(os.environ, DL_LESSONS_KERNEL_FOLDERS=folders, RUST_SRC_PATH=mine)
+        subprocess.run([sys.executable, str(LAUNCHER), "/bin/true"], env=env, check=True)
+        assert [p.name for p in Path(mine).iterdir()] == ["libcore"]
+        assert not (Path(folders) / "rust-src").exists()
+
+
+def test_setup_removes_only_links_from_the_library_folder():
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "kernel.json"
+        path.write_text(json.dumps({"argv": ["evcxr_jupyter"]}))
+        notes = Path(folder) / "rust-src" / "notes"
+        notes.mkdir(parents=True)
+        (notes / "keep.txt").write_text("mine")
+        subprocess.run([sys.executable, str(LAUNCHER), "add-env", str(path)], check=True, stdout=subprocess.DEVNULL)
+        assert (notes / "keep.txt").read_text() == "mine"
+        assert (Path(folder) / "rust-src" / "core").is_symlink()
+
+
 def assert_library_sources(rust_src_path, expected):
     """RUST_SRC_PATH is the kernelspec's `rust-src`: the toolchain's library folders, linked,
     without the Cargo workspace that would make the type analyser load 53 packages, and
