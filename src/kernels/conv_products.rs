@@ -246,6 +246,7 @@ fn col_gradient_of_sample(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::same_bits;
     use ndarray::Array1;
 
     /// The course's steps, literally: the product of the 2-D matrices, then the transposes.
@@ -286,11 +287,10 @@ mod tests {
         let one_core = weight_gradient_on(col.view(), dout.view(), 1);
         for parts in [2, 3, 8] {
             let many = weight_gradient_on(col.view(), dout.view(), parts);
-            let same = one_core
-                .iter()
-                .zip(&many)
-                .all(|(x, y)| x.to_bits() == y.to_bits());
-            assert!(same, "{parts} cores sum differently from one");
+            assert!(
+                same_bits(&one_core, &many),
+                "{parts} cores sum differently from one"
+            );
         }
     }
 

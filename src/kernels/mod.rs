@@ -18,3 +18,13 @@ pub(crate) use conv_products::col2im_of_col_gradient;
 pub use conv_products::{conv_col_gradient, conv_forward_product, conv_weight_gradient};
 pub use elementwise::{map, map_unzip, update3, zip_map};
 pub use matmul::{affine, backend, matmul};
+
+/// Whether x and y hold the same bits, value for value (the tests that a sum's order does
+/// not depend on the processor or the cores).
+#[cfg(test)]
+pub(crate) fn same_bits<D: ndarray::Dimension>(
+    x: &ndarray::Array<f64, D>,
+    y: &ndarray::Array<f64, D>,
+) -> bool {
+    x.shape() == y.shape() && x.iter().zip(y).all(|(x, y)| x.to_bits() == y.to_bits())
+}

@@ -47,8 +47,8 @@ fn as_worker<T>(f: impl FnOnce() -> T) -> T {
 pub(crate) type Task<'a, T> = Box<dyn FnOnce() -> T + Send + 'a>;
 
 /// Runs the tasks with [`run_all`] when `parts` (from [`parts_for`]) is more than 1, or
-/// one after the other on this thread; their results in order either way. Sums split into a fixed
-/// number of tasks and added in order are then the same on any number of cores.
+/// one after the other on this thread; their results in order either way. Sums split into
+/// a fixed number of tasks and added in order are then the same on any number of cores.
 pub(crate) fn run_on<T: Send>(parts: usize, tasks: Vec<Task<'_, T>>) -> Vec<T> {
     if parts <= 1 {
         tasks.into_iter().map(|task| task()).collect()

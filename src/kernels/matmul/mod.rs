@@ -351,9 +351,10 @@ const COLUMN_MAJOR_BLOCK: usize = 1 << 15;
 /// `product` for a column-major c (rows contiguous, column stride `csc`): blocks of rows
 /// are computed row-major into a buffer that stays in cache, then copied into c's columns
 /// (+ beta·c, fused as in the kernels). The convolution's forward product is one: a
-/// sample's (positions, FN) block of the course's matrix lands in out[n] (FN, positions). Computing cᵀ = bᵀ·aᵀ
-/// instead makes the kernel read b across its long rows or pack it value by value: the
-/// forward product took 4.6–5.0 ms that way, 3.4–3.6 ms this way (batch 100 of 28×28).
+/// sample's (positions, FN) block of the course's matrix lands in out[n] (FN, positions).
+/// Computing cᵀ = bᵀ·aᵀ instead makes the kernel read b across its long rows or pack it
+/// value by value: the forward product took 4.6–5.0 ms that way, 3.4–3.6 ms this way
+/// (batch 100 of 28×28).
 ///
 /// # Safety
 /// As [`blocked::gemm`] for `product`, whose `rsc` is 1 and whose c column j starts at
@@ -481,6 +482,7 @@ impl Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::same_bits;
 
     fn reference(a: &ArrayView2<'_, f64>, b: &ArrayView2<'_, f64>) -> Array2<f64> {
         Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
@@ -543,9 +545,12 @@ mod tests {
         }
     }
 
-    /// Whether x and y hold the same bits, value for value.
-    fn same_bits(x: &Array2<f64>, y: &Array2<f64>) -> bool {
-        x.shape() == y.shape() && x.iter().zip(y).all(|(x, y)| x.to_bits() == y.to_bits())
+    /// a (m, k) and b (k, n) whose products round differently when summed in another order.
+    fn rounding_sensitive(m: usize, k: usize, n: usize) -> (Array2<f64>, Array2<f64>) {
+        (
+            Array2::from_shape_fn((m, k), |(i, j)| ((i * 31 + j * 17) as f64 * 0.37).sin()),
+            Array2::from_shape_fn((k, n), |(i, j)| ((i * 7 + j * 13) as f64 * 0.91).cos()),
+        )
     }
 
     /// The SIMD kernels this processor has (none but on x86-64).
@@ -697,10 +702,7 @@ mod tests {
                 (17, 300, 26),
                 (9, 40, 10),
             ] {
-                let a =
-                    Array2::from_shape_fn((m, k), |(i, j)| ((i * 31 + j * 17) as f64 * 0.37).sin());
-                let b =
-                    Array2::from_shape_fn((k, n), |(i, j)| ((i * 7 + j * 13) as f64 * 0.91).cos());
+                let (a, b) = rounding_sensitive(m, k, n);
                 let bias = ndarray::Array1::from_shape_fn(n, |j| (j as f64 * 1.3).sin());
                 let (a_by_columns, b_by_columns) = (stored_by_columns(&a), stored_by_columns(&b));
                 let ways = [
@@ -772,8 +774,7 @@ mod tests {
     #[test]
     fn a_deep_product_sums_the_same_on_any_number_of_cores() {
         let (m, k, n) = (30, 9000, 25);
-        let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 31 + j * 17) as f64 * 0.37).sin());
-        let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 7 + j * 13) as f64 * 0.91).cos());
+        let (a, b) = rounding_sensitive(m, k, n);
         let bias = ndarray::Array1::from_shape_fn(n, |j| j as f64 * 0.1);
         let on = |parts| {
             let mut c = Array2::from_elem((m, n), 0.5);
