@@ -37,16 +37,23 @@ unsafe fn kernel<const NV: usize>(t: Tile) {
     } else {
         (1u8 << last_lanes) - 1
     };
-    let masks: [__mmask8; NV] = std::array::from_fn(|v| if v == NV - 1 { last_mask } else { 0xff });
+    // Plain loops fill the arrays, as in the AVX2 kernel (not `std::array::from_fn`).
+    let mut masks: [__mmask8; NV] = [0xff; NV];
+    masks[NV - 1] = last_mask;
     let mut acc = [[_mm512_setzero_pd(); NV]; MR];
     // SAFETY: every pointer below stays inside the tile's rows of a, panel of b and tile of
     // c, as the caller guarantees; masked lanes are not accessed.
     unsafe {
-        let rows: [*const f64; MR] = std::array::from_fn(|r| t.a.offset(r as isize * t.rsa));
+        let mut rows = [t.a; MR];
+        for (r, row) in rows.iter_mut().enumerate() {
+            *row = t.a.offset(r as isize * t.rsa);
+        }
         for p in 0..t.kc {
             let bp = t.b.offset(p as isize * t.bs);
-            let bv: [__m512d; NV] =
-                std::array::from_fn(|v| _mm512_maskz_loadu_pd(masks[v], bp.add(8 * v)));
+            let mut bv = [_mm512_setzero_pd(); NV];
+            for v in 0..NV {
+                bv[v] = _mm512_maskz_loadu_pd(masks[v], bp.add(8 * v));
+            }
             let offset = p as isize * t.csa;
             for r in 0..MR {
                 let av = _mm512_set1_pd(*rows[r].offset(offset));
