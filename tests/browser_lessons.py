@@ -273,7 +273,10 @@ def check_lesson(browser, base, token, path):
         page.locator(".jp-Notebook").first.evaluate("n => n.scrollTop = 0")
         page.screenshot(path=str(OUT / f"{path.stem}.png"))
     except Exception:
-        page.screenshot(path=str(OUT / f"{path.stem}-failed.png"))  # what the page showed
+        try:  # what the page showed; a closed page has nothing to show, and the error stays
+            page.screenshot(path=str(OUT / f"{path.stem}-failed.png"))
+        except Exception:
+            pass
         raise
     finally:
         page.close()

@@ -37,7 +37,7 @@ unsafe fn kernel<const NV: usize>(t: Tile) {
     } else {
         (1u8 << last_lanes) - 1
     };
-    // Plain loops fill the arrays, as in the AVX2 kernel (not `std::array::from_fn`).
+    // The arrays are filled without `std::array::from_fn`, as in the AVX2 kernel.
     let mut masks: [__mmask8; NV] = [0xff; NV];
     masks[NV - 1] = last_mask;
     let mut acc = [[_mm512_setzero_pd(); NV]; MR];
