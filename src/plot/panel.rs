@@ -1,5 +1,6 @@
 //! One chart area: line charts (with markers, bands and notes) and bar charts, described
-//! as plain data and drawn by plotters.
+//! as plain data and drawn by plotters. A line chart's legend goes where it hides the
+//! fewest drawn pixels, and each axis labels its ticks with the decimals they need.
 //!
 //! Before drawing, every panel is made drawable whatever its data: points that are not
 //! finite numbers are dropped (and the title says how many), values beyond ±10¹² are cut
@@ -7,7 +8,10 @@
 //! empty. plotters never sees a range it cannot draw (with infinite or enormous ranges its
 //! tick search does not end).
 
+use plotters::coord::ranged1d::{BoldPoints, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
+use plotters::element::MultiLineText;
 use plotters::prelude::*;
 
 use super::plot_error;
@@ -73,8 +77,9 @@ pub(crate) struct Note {
     pub color: RGBColor,
 }
 
-/// Where the legend goes.
-#[derive(Clone, Copy, Debug)]
+/// Where the legend goes: the corner tried first. The legend moves to the spot of the
+/// plotting area where it hides the fewest drawn pixels (see [`legend_spot`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Legend {
     None,
     UpperRight,
@@ -315,14 +320,13 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(plot_error)?;
     let log10 = spec.log10_y;
-    // whole numbers on wide axes (iterations), few decimals on narrow ones, powers of ten
-    // on large ones
-    let x_format = move |v: &f64| number_label(*v, x1 - x0);
+    let x_format = axis_labels(x0, x1, LINE_TICKS);
+    let y_labels = axis_labels(y0, y1, LINE_TICKS);
     let y_format = move |v: &f64| {
         if log10 {
             format!("1e{v:.0}")
         } else {
-            number_label(*v, y1 - y0)
+            y_labels(v)
         }
     };
     chart
@@ -389,36 +393,146 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
             ))
             .map_err(plot_error)?;
     }
-    let position = match spec.legend {
-        Legend::None => None,
-        Legend::UpperRight => Some(SeriesLabelPosition::UpperRight),
-        Legend::LowerRight => Some(SeriesLabelPosition::LowerRight),
-    };
-    if let Some(position) = position {
-        if spec.series.iter().any(|s| s.label.is_some()) {
-            chart
-                .configure_series_labels()
-                .position(position)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font((FONT, 12))
-                .draw()
-                .map_err(plot_error)?;
-        }
+    let labels: Vec<&str> = spec
+        .series
+        .iter()
+        .filter_map(|s| s.label.as_deref())
+        .collect();
+    if spec.legend != Legend::None && !labels.is_empty() {
+        let font: TextStyle = (FONT, 12).into();
+        let mut text = MultiLineText::<_, &str>::new((0, 0), &font);
+        labels.iter().for_each(|label| text.push_line(*label));
+        let (w, h) = text.estimate_dimension().map_err(plot_error)?;
+        // plotters' legend box: the text, a 30-pixel swatch and a 10-pixel margin around
+        let size = (w + 30 + 2 * 10, h + 2 * 10);
+        let (width, height) = chart.plotting_area().dim_in_pixel();
+        let spot = legend_spot(
+            (width as i32, height as i32),
+            size,
+            &drawn_pixels(&chart, spec),
+            spec.legend,
+        );
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::Coordinate(spot.0, spot.1))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font((FONT, 12))
+            .draw()
+            .map_err(plot_error)?;
     }
     Ok(())
 }
 
-/// A tick label: whole numbers on wide axes, two decimals on narrow ones, scientific
-/// notation for large or tiny numbers.
-fn number_label(v: f64, span: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
-        format!("{v:.1e}")
-    } else if span >= 20.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
+/// Tick labels on line charts (plotters' default).
+const LINE_TICKS: usize = 11;
+/// Tick labels on the x axis of bar charts.
+const BAR_TICKS: usize = 5;
+
+/// The tick labels of an axis over `lo..hi` with about `ticks` labels, formatted for the
+/// values plotters puts there: one number of decimals for the whole axis, the fewest that
+/// show every tick exactly (0, 200, 400; 0.0, 0.2, 0.4; 0.25, 0.50), a tick that float
+/// arithmetic left at ±1e-16 shown as 0, and scientific notation when the ticks are
+/// huge (≥ 1e5) or tiny (< 1e-3).
+fn axis_labels(lo: f64, hi: f64, ticks: usize) -> impl Fn(&f64) -> String {
+    let span = hi - lo;
+    let values = RangedCoordf64::from(lo..hi).key_points(BoldPoints(ticks));
+    let exact = |v: f64, d: i32| {
+        let scale = 10f64.powi(d);
+        ((v * scale).round() / scale - v).abs() <= 1e-9 * span
+    };
+    let decimals = (0..=4)
+        .find(|&d| values.iter().all(|&v| exact(v, d)))
+        .unwrap_or(4) as usize;
+    let largest = values.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+    let scientific = largest >= 1e5 || (largest > 0.0 && largest < 1e-3);
+    move |v: &f64| {
+        let v = if v.abs() <= 1e-9 * span { 0.0 } else { *v };
+        match (scientific, v == 0.0) {
+            (true, true) => "0".into(),
+            (true, false) => format!("{v:.1e}"),
+            _ => format!("{v:.decimals$}"),
+        }
     }
+}
+
+/// The pixels the chart's lines, markers and notes cover, relative to the plotting area:
+/// every point, and points every 3 pixels along each segment.
+fn drawn_pixels<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    spec: &LineChart,
+) -> Vec<(i32, i32)> {
+    let (base_x, base_y) = chart.plotting_area().get_base_pixel();
+    let pixel = |p: &(f64, f64)| {
+        let (x, y) = chart.backend_coord(p);
+        (x - base_x, y - base_y)
+    };
+    let mut drawn = Vec::new();
+    for series in &spec.series {
+        let points: Vec<(i32, i32)> = series.points.iter().map(pixel).collect();
+        drawn.extend(points.first());
+        for pair in points.windows(2) {
+            let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
+            let steps = ((bx - ax).abs().max((by - ay).abs()) / 3).clamp(1, 400);
+            drawn.extend(
+                (1..=steps).map(|k| (ax + (bx - ax) * k / steps, ay + (by - ay) * k / steps)),
+            );
+        }
+    }
+    for note in &spec.notes {
+        let (x, y) = pixel(&note.at);
+        // the dot, and the note's text to its upper right (13-pixel font)
+        let text_width = 7 * note.text.chars().count() as i32;
+        drawn.push((x, y));
+        drawn.extend((0..=text_width / 3).map(|k| (x + 8 + 3 * k, y - 10)));
+    }
+    drawn
+}
+
+/// The top-left corner (pixels, in a plotting area of size `area`) for a legend box of
+/// `size`: the spot where the box, with 4 pixels around it, covers the fewest `drawn`
+/// pixels. Spots are tried in order, the first of equals wins: the `prefer`red corner,
+/// the other corners (upper right, lower right, upper left, lower left), then a 9 x 9
+/// grid over the area. A box larger than the area goes to the preferred corner.
+fn legend_spot(
+    area: (i32, i32),
+    size: (i32, i32),
+    drawn: &[(i32, i32)],
+    prefer: Legend,
+) -> (i32, i32) {
+    const GAP: i32 = 5;
+    let (right, bottom) = (area.0 - size.0 - GAP, area.1 - size.1 - GAP);
+    let corner = |legend| match legend {
+        Legend::LowerRight => (right, bottom),
+        _ => (right, GAP),
+    };
+    if right < GAP || bottom < GAP {
+        return corner(prefer);
+    }
+    let corners = [
+        corner(prefer),
+        (right, GAP),
+        (right, bottom),
+        (GAP, GAP),
+        (GAP, bottom),
+    ];
+    let grid = (0..=8).flat_map(|j| {
+        (0..=8).map(move |i| (GAP + (right - GAP) * i / 8, GAP + (bottom - GAP) * j / 8))
+    });
+    let covered = |&(x, y): &(i32, i32)| {
+        drawn
+            .iter()
+            .filter(|&&(px, py)| {
+                (x - 4..=x + size.0 + 4).contains(&px) && (y - 4..=y + size.1 + 4).contains(&py)
+            })
+            .count()
+    };
+    // min_by_key keeps the first of equals
+    corners
+        .into_iter()
+        .chain(grid)
+        .min_by_key(covered)
+        .unwrap_or(corner(prefer))
 }
 
 fn draw_bars(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &BarChart) -> Result<()> {
@@ -434,13 +548,12 @@ fn draw_bars(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &BarChart) -> Resu
         .y_label_area_size(if spec.show_y_labels { 48 } else { 8 })
         .build_cartesian_2d(spec.x_range.0..spec.x_range.1, 0.0..y_max)
         .map_err(plot_error)?;
-    let span = spec.x_range.1 - spec.x_range.0;
-    let x_format = move |v: &f64| number_label(*v, span);
+    let x_format = axis_labels(spec.x_range.0, spec.x_range.1, BAR_TICKS);
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(spec.x_label.as_str())
         .label_style((FONT, 11))
         .axis_desc_style((FONT, 12))
-        .x_labels(5)
+        .x_labels(BAR_TICKS)
         .x_label_formatter(&x_format)
         .disable_mesh();
     if !spec.show_y_labels {
@@ -456,4 +569,81 @@ fn draw_bars(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &BarChart) -> Resu
         )
         .map_err(plot_error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(lo: f64, hi: f64, values: &[f64]) -> Vec<String> {
+        let format = axis_labels(lo, hi, LINE_TICKS);
+        values.iter().map(format).collect()
+    }
+
+    #[test]
+    fn tick_labels_use_the_decimals_their_axis_needs() {
+        // accuracy: steps of 0.1, one decimal
+        assert_eq!(labels(0.0, 1.0, &[0.0, 0.1, 1.0]), ["0.0", "0.1", "1.0"]);
+        // layers and iterations: whole numbers
+        assert_eq!(labels(-0.5, 10.5, &[0.0, 1.0, 10.0]), ["0", "1", "10"]);
+        assert_eq!(labels(0.0, 2000.0, &[0.0, 200.0]), ["0", "200"]);
+        // steps of 0.5 and of 0.05
+        assert_eq!(labels(0.0, 2.6, &[0.0, 0.5, 2.5]), ["0.0", "0.5", "2.5"]);
+        assert_eq!(
+            labels(0.0, 0.3, &[0.0, 0.05, 0.15000000000000002]),
+            ["0.00", "0.05", "0.15"]
+        );
+        // a tick that float arithmetic left next to zero (tanh's axis showed -2.2e-16)
+        assert_eq!(labels(-1.1, 1.1, &[-2.2e-16, 0.2]), ["0.0", "0.2"]);
+        assert_eq!(labels(0.0, 4e5, &[0.0, 2e5]), ["0", "2.0e5"]);
+        assert_eq!(labels(0.0, 4e-4, &[0.0, 2e-4]), ["0", "2.0e-4"]);
+    }
+
+    #[test]
+    fn the_legend_moves_off_the_lines() {
+        let (area, size) = ((500, 300), (200, 60));
+        let hidden = |spot: (i32, i32), drawn: &[(i32, i32)]| {
+            drawn
+                .iter()
+                .filter(|&&(x, y)| {
+                    (spot.0 - 4..=spot.0 + size.0 + 4).contains(&x)
+                        && (spot.1 - 4..=spot.1 + size.1 + 4).contains(&y)
+                })
+                .count()
+        };
+        // nothing drawn: the preferred corner
+        assert_eq!(legend_spot(area, size, &[], Legend::LowerRight), (295, 235));
+        assert_eq!(legend_spot(area, size, &[], Legend::UpperRight), (295, 5));
+        // a line along the bottom (chance level on an accuracy chart): the other lower
+        // corners are covered too, so the upper right
+        let bottom: Vec<(i32, i32)> = (0..500).map(|x| (x, 280)).collect();
+        assert_eq!(
+            legend_spot(area, size, &bottom, Legend::LowerRight),
+            (295, 5)
+        );
+        // lines along the bottom and the top and one rising on the left: a free spot
+        // in between, hiding nothing
+        let mut busy = bottom.clone();
+        busy.extend((0..500).map(|x| (x, 10)));
+        busy.extend((0..300).map(|y| (20, y)));
+        let spot = legend_spot(area, size, &busy, Legend::LowerRight);
+        assert_eq!(hidden(spot, &busy), 0, "{spot:?}");
+        // everything covered: the spot that hides the fewest pixels
+        let dense: Vec<(i32, i32)> = (0..500)
+            .flat_map(|x| (0..300).map(move |y| (x, y)))
+            .filter(|&(x, y)| x < 250 || y < 150 || (x + y) % 7 == 0)
+            .collect();
+        let spot = legend_spot(area, size, &dense, Legend::UpperRight);
+        let least = (0..=8)
+            .flat_map(|j| (0..=8).map(move |i| (5 + 290 * i / 8, 5 + 230 * j / 8)))
+            .map(|s| hidden(s, &dense))
+            .min()
+            .unwrap();
+        assert_eq!(hidden(spot, &dense), least);
+        // a legend larger than the area stays in its corner
+        assert_eq!(
+            legend_spot((100, 50), size, &bottom, Legend::UpperRight),
+            (-105, 5)
+        );
+    }
 }
