@@ -381,15 +381,18 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
                 .map_err(plot_error)?;
         }
     }
+    let (width, height) = chart.plotting_area().dim_in_pixel();
+    let area = (width as i32, height as i32);
     for note in &spec.notes {
         let style = note.color.filled();
         chart
             .draw_series(std::iter::once(Circle::new(note.at, 4, style)))
             .map_err(plot_error)?;
+        let offset = note_offset(plot_pixel(&chart, &note.at), &note.text, area);
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at(note.at)
-                    + Text::new(note.text.clone(), (8, -16), (FONT, 13).into_font()),
+                    + Text::new(note.text.clone(), offset, (FONT, 13).into_font()),
             ))
             .map_err(plot_error)?;
     }
@@ -405,13 +408,7 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         let (w, h) = text.estimate_dimension().map_err(plot_error)?;
         // plotters' legend box: the text, a 30-pixel swatch and a 10-pixel margin around
         let size = (w + 30 + 2 * 10, h + 2 * 10);
-        let (width, height) = chart.plotting_area().dim_in_pixel();
-        let spot = legend_spot(
-            (width as i32, height as i32),
-            size,
-            &drawn_pixels(&chart, spec),
-            spec.legend,
-        );
+        let spot = legend_spot(area, size, &drawn_pixels(&chart, spec, area), spec.legend);
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::Coordinate(spot.0, spot.1))
@@ -456,20 +453,46 @@ fn axis_labels(lo: f64, hi: f64, ticks: usize) -> impl Fn(&f64) -> String {
     }
 }
 
+/// A point's pixel relative to the plotting area.
+fn plot_pixel<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    at: &(f64, f64),
+) -> (i32, i32) {
+    let (base_x, base_y) = chart.plotting_area().get_base_pixel();
+    let (x, y) = chart.backend_coord(at);
+    (x - base_x, y - base_y)
+}
+
+/// Where a note's text goes from its dot at `dot` (pixels, in a plotting area of size
+/// `area`): above and to the right, below when that would leave the area at the top (into
+/// the title), and further left when it would leave it at the right. The text is 16
+/// pixels high (13-pixel font).
+fn note_offset(dot: (i32, i32), text: &str, area: (i32, i32)) -> (i32, i32) {
+    let width = note_width(text);
+    let dx = if dot.0 + 8 + width > area.0 {
+        (area.0 - width - dot.0).max(-dot.0)
+    } else {
+        8
+    };
+    let dy = if dot.1 < 16 { 6 } else { -16 };
+    (dx, dy)
+}
+
+/// A note's width in pixels: about 7 a character (13-pixel font).
+fn note_width(text: &str) -> i32 {
+    7 * text.chars().count() as i32
+}
+
 /// The pixels the chart's lines, markers and notes cover, relative to the plotting area:
-/// every point, and points every 3 pixels along each segment.
+/// every point, points every 3 pixels along each segment, and a row through each note.
 fn drawn_pixels<DB: DrawingBackend>(
     chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     spec: &LineChart,
+    area: (i32, i32),
 ) -> Vec<(i32, i32)> {
-    let (base_x, base_y) = chart.plotting_area().get_base_pixel();
-    let pixel = |p: &(f64, f64)| {
-        let (x, y) = chart.backend_coord(p);
-        (x - base_x, y - base_y)
-    };
     let mut drawn = Vec::new();
     for series in &spec.series {
-        let points: Vec<(i32, i32)> = series.points.iter().map(pixel).collect();
+        let points: Vec<(i32, i32)> = series.points.iter().map(|p| plot_pixel(chart, p)).collect();
         drawn.extend(points.first());
         for pair in points.windows(2) {
             let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
@@ -480,11 +503,10 @@ fn drawn_pixels<DB: DrawingBackend>(
         }
     }
     for note in &spec.notes {
-        let (x, y) = pixel(&note.at);
-        // the dot, and the note's text to its upper right (13-pixel font)
-        let text_width = 7 * note.text.chars().count() as i32;
+        let (x, y) = plot_pixel(chart, &note.at);
+        let (dx, dy) = note_offset((x, y), &note.text, area);
         drawn.push((x, y));
-        drawn.extend((0..=text_width / 3).map(|k| (x + 8 + 3 * k, y - 10)));
+        drawn.extend((0..=note_width(&note.text) / 3).map(|k| (x + dx + 3 * k, y + dy + 8)));
     }
     drawn
 }
@@ -597,6 +619,21 @@ mod tests {
         assert_eq!(labels(-1.1, 1.1, &[-2.2e-16, 0.2]), ["0.0", "0.2"]);
         assert_eq!(labels(0.0, 4e5, &[0.0, 2e5]), ["0", "2.0e5"]);
         assert_eq!(labels(0.0, 4e-4, &[0.0, 2e-4]), ["0", "2.0e-4"]);
+    }
+
+    #[test]
+    fn notes_stay_inside_the_plotting_area() {
+        let area = (400, 300);
+        // "max 1.0000 at u = 0.00": 23 characters, about 161 pixels
+        let text = "max 1.0000 at u = 0.00";
+        assert_eq!(note_offset((100, 150), text, area), (8, -16));
+        // at the top (tanh' peaks there): below the dot, not into the title
+        assert_eq!(note_offset((100, 4), text, area), (8, 6));
+        // at the right edge: shifted left so that it ends at the edge
+        let (dx, _) = note_offset((380, 150), text, area);
+        assert_eq!(380 + dx + note_width(text), 400);
+        // wider than the area: starts at its left edge
+        assert_eq!(note_offset((50, 150), &"x".repeat(100), area).0, -50);
     }
 
     #[test]
