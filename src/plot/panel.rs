@@ -351,21 +351,27 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
     }
     for series in &spec.series {
         let style = series.color.stroke_width(series.width);
-        let points = series.points.iter().copied();
-        let drawn = if series.dashed {
-            chart
-                .draw_series(DashedLineSeries::new(points, 6, 4, style))
-                .map_err(plot_error)?
-        } else {
-            chart
-                .draw_series(LineSeries::new(points, style))
-                .map_err(plot_error)?
-        };
-        if let Some(label) = &series.label {
-            let color = series.color;
-            drawn.label(label.as_str()).legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-            });
+        let mut pieces = clip_polyline(&series.points, (x0, x1), (y0, y1));
+        if pieces.is_empty() {
+            pieces.push(Vec::new()); // the legend still lists the series
+        }
+        let mut label = series.label.as_deref();
+        for piece in pieces {
+            let drawn = if series.dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(piece, 6, 4, style))
+                    .map_err(plot_error)?
+            } else {
+                chart
+                    .draw_series(LineSeries::new(piece, style))
+                    .map_err(plot_error)?
+            };
+            if let Some(label) = label.take() {
+                let color = series.color;
+                drawn.label(label).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+            }
         }
         if series.markers {
             let fill = series.color.filled();
@@ -419,6 +425,75 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
             .map_err(plot_error)?;
     }
     Ok(())
+}
+
+/// The parts of a polyline inside the box `x` × `y`, each a polyline of its own; a
+/// segment that crosses the border ends there. (plotters draws a point outside its range
+/// on the border: an ellipse running off the chart would end in a line along the edge.)
+fn clip_polyline(points: &[(f64, f64)], x: (f64, f64), y: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let inside = |p: &(f64, f64)| (x.0..=x.1).contains(&p.0) && (y.0..=y.1).contains(&p.1);
+    if points.len() == 1 {
+        return points
+            .iter()
+            .filter(|p| inside(p))
+            .map(|&p| vec![p])
+            .collect();
+    }
+    let mut pieces = Vec::new();
+    let mut piece: Vec<(f64, f64)> = Vec::new();
+    for pair in points.windows(2) {
+        match clip_segment(pair[0], pair[1], x, y) {
+            Some((a, b)) => {
+                if piece.last() != Some(&a) {
+                    pieces.extend((!piece.is_empty()).then(|| std::mem::take(&mut piece)));
+                    piece.push(a);
+                }
+                piece.push(b);
+            }
+            None => pieces.extend((!piece.is_empty()).then(|| std::mem::take(&mut piece))),
+        }
+    }
+    pieces.extend((!piece.is_empty()).then_some(piece));
+    pieces
+}
+
+/// The part of the segment `a`–`b` inside the box `x` × `y` (Liang–Barsky: the segment
+/// is a + t (b − a) for t in [0, 1]; each border bounds t from one side).
+fn clip_segment(
+    a: (f64, f64),
+    b: (f64, f64),
+    x: (f64, f64),
+    y: (f64, f64),
+) -> Option<((f64, f64), (f64, f64))> {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    // (p, q): the segment is inside this border where t p <= q
+    for (p, q) in [
+        (-dx, a.0 - x.0),
+        (dx, x.1 - a.0),
+        (-dy, a.1 - y.0),
+        (dy, y.1 - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None; // parallel to this border, outside it
+            }
+        } else if p < 0.0 {
+            t0 = t0.max(q / p);
+        } else {
+            t1 = t1.min(q / p);
+        }
+    }
+    let at = |t: f64| {
+        if t == 0.0 {
+            a
+        } else if t == 1.0 {
+            b
+        } else {
+            (a.0 + t * dx, a.1 + t * dy)
+        }
+    };
+    (t0 <= t1).then(|| (at(t0), at(t1)))
 }
 
 /// Tick labels on line charts (plotters' default).
@@ -619,6 +694,35 @@ mod tests {
         assert_eq!(labels(-1.1, 1.1, &[-2.2e-16, 0.2]), ["0.0", "0.2"]);
         assert_eq!(labels(0.0, 4e5, &[0.0, 2e5]), ["0", "2.0e5"]);
         assert_eq!(labels(0.0, 4e-4, &[0.0, 2e-4]), ["0", "2.0e-4"]);
+    }
+
+    #[test]
+    fn lines_are_cut_at_the_border() {
+        let (x, y) = ((0.0, 10.0), (0.0, 10.0));
+        // inside: unchanged, one piece
+        let inside = vec![(1.0, 1.0), (2.0, 5.0), (9.0, 9.0)];
+        assert_eq!(clip_polyline(&inside, x, y), vec![inside.clone()]);
+        // out through the right border and back: two pieces ending on it
+        let out_and_back = [(8.0, 5.0), (12.0, 5.0), (12.0, 7.0), (8.0, 7.0)];
+        assert_eq!(
+            clip_polyline(&out_and_back, x, y),
+            vec![vec![(8.0, 5.0), (10.0, 5.0)], vec![(10.0, 7.0), (8.0, 7.0)]]
+        );
+        // a diagonal coming in through the left border
+        let cut = clip_polyline(&[(-2.0, 8.0), (4.0, 2.0)], x, y);
+        assert_eq!(cut.len(), 1);
+        let [(ax, ay), (bx, by)] = cut[0][..] else {
+            panic!("{cut:?}")
+        };
+        assert!(ax.abs() < 1e-12 && (ay - 6.0).abs() < 1e-12 && (bx, by) == (4.0, 2.0));
+        assert_eq!(
+            clip_polyline(&[(-5.0, 5.0), (15.0, 5.0)], x, y),
+            vec![vec![(0.0, 5.0), (10.0, 5.0)]]
+        );
+        // entirely outside, and single points
+        assert!(clip_polyline(&[(11.0, 0.0), (20.0, 5.0)], x, y).is_empty());
+        assert_eq!(clip_polyline(&[(5.0, 5.0)], x, y), vec![vec![(5.0, 5.0)]]);
+        assert!(clip_polyline(&[(50.0, 5.0)], x, y).is_empty());
     }
 
     #[test]
