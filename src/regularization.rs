@@ -6,6 +6,7 @@
 use ndarray::{ArrayBase, ArrayViewMut, Data, Dimension, Zip};
 
 use crate::error::{non_negative, Result};
+use crate::table::decimal;
 
 /// Which penalty a weight carries, with its strength λ (`weight_decay_lambda`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -82,8 +83,9 @@ fn sign(v: f64) -> f64 {
 ///
 /// ```
 /// use dl_lessons::{ndarray::array, regularization::penalty_gradients};
-/// let table = penalty_gradients(&array![[0.5, -2.0]], 0.1).unwrap();
+/// let table = penalty_gradients(&array![[0.5, -2.0, 1.5]], 0.1).unwrap();
 /// assert_eq!(table.rows[1], vec!["[0, 1]", "-2", "-0.2", "-0.1"]);
+/// assert_eq!(table.rows[2], vec!["[0, 2]", "1.5", "0.15", "0.1"]); // not 0.15000000000000002
 /// ```
 pub fn penalty_gradients(
     param: &ndarray::Array2<f64>,
@@ -102,9 +104,9 @@ pub fn penalty_gradients(
     for ((i, j), &w) in param.indexed_iter() {
         table.push(vec![
             format!("[{i}, {j}]"),
-            format!("{w}"),
-            format!("{}", weight_decay_lambda * w),
-            format!("{}", weight_decay_lambda * sign(w)),
+            decimal(w),
+            decimal(weight_decay_lambda * w),
+            decimal(weight_decay_lambda * sign(w)),
         ]);
     }
     Ok(table)

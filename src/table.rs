@@ -121,6 +121,30 @@ impl std::fmt::Display for Table {
     }
 }
 
+/// A number as numpy prints an array's elements: at most 8 decimals, trailing zeros
+/// dropped (0.1 × 1.5 as `0.15`, not `0.15000000000000002`), and scientific notation for
+/// numbers below 1e-4 or from 1e16 on.
+///
+/// ```
+/// use dl_lessons::table::decimal;
+/// assert_eq!(decimal(0.1 * 1.5), "0.15");
+/// assert_eq!(decimal(-0.001), "-0.001");
+/// assert_eq!(decimal(3.0), "3");
+/// assert_eq!(decimal(2.5e-7), "2.5e-7");
+/// ```
+pub fn decimal(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && (v.abs() < 1e-4 || v.abs() >= 1e16) {
+        return format!("{v:e}");
+    }
+    let text = format!("{v:.8}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.into()
+    }
+}
+
 /// 43264 as `43,264`.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
