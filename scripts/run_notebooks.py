@@ -8,10 +8,11 @@ A notebook fails on:
     stderr shows it),
   - a cell tagged "chart" without an image/svg+xml output, or tagged "explorer" without
     an explorer (a text/html output with sliders: dl_lessons::explore),
-  - a cell whose value shows as a Rust `Debug` dump of a struct (`Name { field: ... }`):
-    evcxr shows a value with its type's `evcxr_display` (a table, a chart) and falls back
-    to `Debug` when that call fails to compile, as when the last expression moves a
-    variable of the cell (`&x.into_dyn()`),
+  - a cell whose value shows as a Rust `Debug` dump of a struct (`Name { field: ... }`)
+    or of an array (`[...], shape=[7], strides=[1], layout=...`: print arrays with
+    `println!`): evcxr shows a value with its type's `evcxr_display` (a table, a chart)
+    and falls back to `Debug` when there is none or when that call fails to compile, as
+    when the last expression moves a variable of the cell (`&x.into_dyn()`),
   - a cell tagged "expect-error" whose stderr lacks the message in its metadata "expect"
     (tests/notebooks/ checks that bad parameters give clear messages in the kernel); when
     the notebook's metadata has "survival_check" (an expression using a variable of an
@@ -48,7 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "notebooks"
 CELL_TIMEOUT = 900  # the first cell compiles the crate: about a minute cold
 LATE_OUTPUT_WAIT = 0.25  # seconds to wait for a cell's late stderr
-DEBUG_DUMP = re.compile(r"^[A-Z]\w* \{")  # `GradientCheck { rows: [...] }`
+# `GradientCheck { rows: [...] }`, or an array's `[...], shape=[7], strides=[1], layout=...`
+DEBUG_DUMP = re.compile(r"^[A-Z]\w* \{|, shape=\[[^]]*\], strides=\[")
 
 
 class DrainingClient(NotebookClient):
@@ -155,9 +157,10 @@ def problems_of(nb):
             elif out.output_type == "stream" and out.get("name") == "stderr":
                 problems.append(f"cell {i}: stderr: {out.get('text', '').strip()[:2000]}")
             elif (out.output_type == "execute_result" and set(out.get("data", {})) == {"text/plain"}
-                  and DEBUG_DUMP.match(out["data"]["text/plain"])):
-                problems.append(f"cell {i}: shows a Debug dump, not its rich display (evcxr fell back: "
-                                f"does the last expression move a variable?): {out['data']['text/plain'][:200]}")
+                  and DEBUG_DUMP.search(out["data"]["text/plain"])):
+                problems.append(f"cell {i}: shows a Debug dump (evcxr's fallback: print arrays with println!, "
+                                f"and keep the last expression from moving a variable): "
+                                f"{out['data']['text/plain'][:200]}")
         if "chart" in cell.get("metadata", {}).get("tags", []):
             has_svg = any("image/svg+xml" in out.get("data", {}) for out in cell.get("outputs", []))
             if not has_svg:
