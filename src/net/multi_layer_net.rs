@@ -64,14 +64,24 @@ impl Default for MultiLayerNetConfig {
 }
 
 impl MultiLayerNetConfig {
-    /// The course's label for the set-up, e.g. `ReLU-He [40, 20] +BN`.
+    /// The course's label for the set-up, e.g. `ReLU-He [40, 20] +BN`; equal hidden
+    /// sizes, three or more, as `vec!` repeats them: `ReLU-He [100; 6]`.
+    ///
+    /// ```
+    /// use dl_lessons::prelude::*;
+    /// let six = MultiLayerNetConfig { hidden_sizes: vec![100; 6], ..Default::default() };
+    /// assert_eq!(six.label(), "ReLU-He [100; 6]");
+    /// let two = MultiLayerNetConfig { hidden_sizes: vec![100, 100], ..Default::default() };
+    /// assert_eq!(two.label(), "ReLU-He [100, 100]");
+    /// ```
     pub fn label(&self) -> String {
-        let mut label = format!(
-            "{}-{} {:?}",
-            self.activation,
-            self.init.label(),
-            self.hidden_sizes
-        );
+        let sizes = match self.hidden_sizes.as_slice() {
+            [first, rest @ ..] if rest.len() >= 2 && rest.iter().all(|s| s == first) => {
+                format!("[{first}; {}]", rest.len() + 1)
+            }
+            sizes => format!("{sizes:?}"),
+        };
+        let mut label = format!("{}-{} {sizes}", self.activation, self.init.label());
         if self.use_batchnorm {
             label.push_str(" +BN");
         }
