@@ -81,7 +81,7 @@ where
 }
 
 /// The course's `np.dot(col.T, dout)`, (C·FH·FW, FN), with `col` (N·OH·OW, C·FH·FW) and
-/// dout given channels-first, (N, FN, OH·OW): the sum over samples of col[n]ᵀ · dout[n]ᵀ.
+/// dout given channels-first, (N, FN, OH·OW): the sum over samples of `col[n]ᵀ · dout[n]ᵀ`.
 ///
 /// ```
 /// use dl_lessons::kernels::conv_weight_gradient;
@@ -153,7 +153,7 @@ fn weight_gradient_on(
 
 /// The course's `np.dot(dout, col_W.T)`, (N·OH·OW, C·FH·FW), with dout given
 /// channels-first, (N, FN, OH·OW), and `col_w` (C·FH·FW, FN): sample n's rows are
-/// dout[n]ᵀ · col_Wᵀ.
+/// `dout[n]ᵀ · col_Wᵀ`.
 ///
 /// ```
 /// use dl_lessons::kernels::conv_col_gradient;

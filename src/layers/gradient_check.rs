@@ -22,7 +22,7 @@ pub const MAX_CHECKED: usize = 64;
 pub struct GradientRow {
     /// `x`, or the parameter's course name (`W1`, `gamma2`, ...).
     pub name: String,
-    /// Elements compared (a sample of at most [`MAX_CHECKED`] for larger arrays).
+    /// Elements compared (a sample of at most 64, `MAX_CHECKED`, for larger arrays).
     pub checked: usize,
     /// Elements in the array.
     pub total: usize,
