@@ -389,12 +389,17 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
     }
     let (width, height) = chart.plotting_area().dim_in_pixel();
     let area = (width as i32, height as i32);
-    for note in &spec.notes {
+    let dots: Vec<((i32, i32), &str)> = spec
+        .notes
+        .iter()
+        .map(|n| (plot_pixel(&chart, &n.at), n.text.as_str()))
+        .collect();
+    let offsets = note_offsets(&dots, area);
+    for (note, &offset) in spec.notes.iter().zip(&offsets) {
         let style = note.color.filled();
         chart
             .draw_series(std::iter::once(Circle::new(note.at, 4, style)))
             .map_err(plot_error)?;
-        let offset = note_offset(plot_pixel(&chart, &note.at), &note.text, area);
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at(note.at)
@@ -414,7 +419,12 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         let (w, h) = text.estimate_dimension().map_err(plot_error)?;
         // plotters' legend box: the text, a 30-pixel swatch and a 10-pixel margin around
         let size = (w + 30 + 2 * 10, h + 2 * 10);
-        let spot = legend_spot(area, size, &drawn_pixels(&chart, spec, area), spec.legend);
+        let spot = legend_spot(
+            area,
+            size,
+            &drawn_pixels(&chart, spec, &dots, &offsets),
+            spec.legend,
+        );
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::Coordinate(spot.0, spot.1))
@@ -538,19 +548,43 @@ fn plot_pixel<DB: DrawingBackend>(
     (x - base_x, y - base_y)
 }
 
-/// Where a note's text goes from its dot at `dot` (pixels, in a plotting area of size
-/// `area`): above and to the right, below when that would leave the area at the top (into
-/// the title), and further left when it would leave it at the right. The text is 16
-/// pixels high (13-pixel font).
-fn note_offset(dot: (i32, i32), text: &str, area: (i32, i32)) -> (i32, i32) {
-    let width = note_width(text);
-    let dx = if dot.0 + 8 + width > area.0 {
-        (area.0 - width - dot.0).max(-dot.0)
-    } else {
-        8
-    };
-    let dy = if dot.1 < 16 { 6 } else { -16 };
-    (dx, dy)
+/// Where each note's text goes from its dot (pixels, in a plotting area of size `area`),
+/// as offsets for plotters' `Text`: the first of above right, below right, above left and
+/// below left that stays inside the area and clear of the notes placed before it (two
+/// notes at one point, as the constraint chart's optimum and touching point can be, would
+/// write over each other). When none is, above right moved left to fit (text wider than
+/// the area starts at its left edge), below the dot at the top. The text is 16 pixels high
+/// (13-pixel font).
+fn note_offsets(notes: &[((i32, i32), &str)], area: (i32, i32)) -> Vec<(i32, i32)> {
+    const HEIGHT: i32 = 16;
+    let mut placed: Vec<(i32, i32, i32)> = Vec::new(); // left, top, width
+    let mut offsets = Vec::new();
+    for &(dot, text) in notes {
+        let width = note_width(text);
+        let fits = |(dx, dy): (i32, i32)| {
+            let (left, top) = (dot.0 + dx, dot.1 + dy);
+            let inside = left >= 0 && top >= 0 && left + width <= area.0 && top + HEIGHT <= area.1;
+            let clear = placed.iter().all(|&(l, t, w)| {
+                left + width <= l || l + w <= left || top + HEIGHT <= t || t + HEIGHT <= top
+            });
+            inside && clear
+        };
+        let candidates = [(8, -HEIGHT), (8, 6), (-8 - width, -HEIGHT), (-8 - width, 6)];
+        let offset = candidates
+            .into_iter()
+            .find(|&c| fits(c))
+            .unwrap_or_else(|| {
+                let dx = if dot.0 + 8 + width > area.0 {
+                    (area.0 - width - dot.0).max(-dot.0)
+                } else {
+                    8
+                };
+                (dx, if dot.1 < HEIGHT { 6 } else { -HEIGHT })
+            });
+        placed.push((dot.0 + offset.0, dot.1 + offset.1, width));
+        offsets.push(offset);
+    }
+    offsets
 }
 
 /// A note's width in pixels: about 7 a character (13-pixel font).
@@ -563,7 +597,8 @@ fn note_width(text: &str) -> i32 {
 fn drawn_pixels<DB: DrawingBackend>(
     chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     spec: &LineChart,
-    area: (i32, i32),
+    notes: &[((i32, i32), &str)],
+    offsets: &[(i32, i32)],
 ) -> Vec<(i32, i32)> {
     let mut drawn = Vec::new();
     for series in &spec.series {
@@ -577,11 +612,9 @@ fn drawn_pixels<DB: DrawingBackend>(
             );
         }
     }
-    for note in &spec.notes {
-        let (x, y) = plot_pixel(chart, &note.at);
-        let (dx, dy) = note_offset((x, y), &note.text, area);
+    for (&((x, y), text), &(dx, dy)) in notes.iter().zip(offsets) {
         drawn.push((x, y));
-        drawn.extend((0..=note_width(&note.text) / 3).map(|k| (x + dx + 3 * k, y + dy + 8)));
+        drawn.extend((0..=note_width(text) / 3).map(|k| (x + dx + 3 * k, y + dy + 8)));
     }
     drawn
 }
@@ -726,18 +759,25 @@ mod tests {
     }
 
     #[test]
-    fn notes_stay_inside_the_plotting_area() {
+    fn notes_stay_inside_the_plotting_area_and_apart() {
         let area = (400, 300);
-        // "max 1.0000 at u = 0.00": 23 characters, about 161 pixels
+        // "max 1.0000 at u = 0.00": 22 characters, about 154 pixels
         let text = "max 1.0000 at u = 0.00";
-        assert_eq!(note_offset((100, 150), text, area), (8, -16));
+        let one = |dot| note_offsets(&[(dot, text)], area)[0];
+        assert_eq!(one((100, 150)), (8, -16));
         // at the top (tanh' peaks there): below the dot, not into the title
-        assert_eq!(note_offset((100, 4), text, area), (8, 6));
-        // at the right edge: shifted left so that it ends at the edge
-        let (dx, _) = note_offset((380, 150), text, area);
-        assert_eq!(380 + dx + note_width(text), 400);
+        assert_eq!(one((100, 4)), (8, 6));
+        // at the right edge: to the left of the dot
+        assert_eq!(one((380, 150)), (-8 - note_width(text), -16));
         // wider than the area: starts at its left edge
-        assert_eq!(note_offset((50, 150), &"x".repeat(100), area).0, -50);
+        assert_eq!(
+            note_offsets(&[((50, 150), &"x".repeat(100))], area)[0].0,
+            -50
+        );
+        // two notes at one point (an optimum inside the region is its own touching point):
+        // the second goes below
+        let both = note_offsets(&[((100, 150), "w*"), ((101, 151), "(0.400, 0.300)")], area);
+        assert_eq!(both, vec![(8, -16), (8, 6)]);
     }
 
     #[test]
