@@ -54,8 +54,33 @@ impl Table {
         self.row_colors.push(Some(color.to_string()));
     }
 
-    /// The table as an HTML fragment.
+    /// The table as an HTML fragment. Columns of numbers are aligned right, the others
+    /// left (JupyterLab would align every cell right).
+    ///
+    /// ```
+    /// use dl_lessons::table::Table;
+    /// let mut table = Table::new("sizes", &["layer", "parameters"]);
+    /// table.push(vec!["Conv1".into(), "34,944".into()]);
+    /// let html = table.to_html();
+    /// assert!(html.contains("text-align:left\">Conv1</td>"));
+    /// assert!(html.contains("text-align:right\">34,944</td>"));
+    /// ```
     pub fn to_html(&self) -> String {
+        let align: Vec<&str> = (0..self.header.len())
+            .map(|c| {
+                let mut cells = self
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .filter(|x| !x.is_empty());
+                let first = cells.next();
+                if first.is_some_and(|f| is_number(f)) && cells.all(|x| is_number(x)) {
+                    "right"
+                } else {
+                    "left"
+                }
+            })
+            .collect();
         let mut html =
             String::from("<table style=\"border-collapse:collapse;font-family:monospace\">");
         let _ = write!(
@@ -63,10 +88,10 @@ impl Table {
             "<caption style=\"font-weight:bold;text-align:left\">{}</caption><tr>",
             escape(&self.title)
         );
-        for h in &self.header {
+        for (h, a) in self.header.iter().zip(&align) {
             let _ = write!(
                 html,
-                "<th style=\"border-bottom:1px solid #888;padding:2px 8px\">{}</th>",
+                "<th style=\"border-bottom:1px solid #888;padding:2px 8px;text-align:{a}\">{}</th>",
                 escape(h)
             );
         }
@@ -78,8 +103,13 @@ impl Table {
                 }
                 None => html.push_str("<tr>"),
             }
-            for cell in row {
-                let _ = write!(html, "<td style=\"padding:2px 8px\">{}</td>", escape(cell));
+            for (c, cell) in row.iter().enumerate() {
+                let a = align.get(c).copied().unwrap_or("left");
+                let _ = write!(
+                    html,
+                    "<td style=\"padding:2px 8px;text-align:{a}\">{}</td>",
+                    escape(cell)
+                );
             }
             html.push_str("</tr>");
         }
@@ -119,6 +149,12 @@ impl std::fmt::Display for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_text())
     }
+}
+
+/// Whether a table cell reads as one number: `17,280`, `-0.2`, `1.2e-10`, `33.8%`.
+fn is_number(cell: &str) -> bool {
+    let plain = cell.trim().trim_end_matches('%').replace(',', "");
+    !plain.is_empty() && plain.parse::<f64>().is_ok()
 }
 
 /// A number as numpy prints an array's elements: at most 8 decimals, trailing zeros

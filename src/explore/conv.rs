@@ -204,8 +204,16 @@ mod tests {
         let e = pooling_explorer(&x(), [2, 3], [1, 2]).unwrap();
         assert!(e.frames()[3].contains(&framed(pooling_diagram(&x(), 3, 3, 2))));
         let e = output_size_explorer([7], [3], [2], [0]).unwrap();
-        let cell = |v: &str| format!(r#"<td style="padding:2px 8px">{v}</td>"#);
-        let row = ["(7 + 2·0 − 3) / 2 + 1", "3", "0"].map(cell).concat();
+        let cell = |(v, a): (&str, &str)| {
+            format!(r#"<td style="padding:2px 8px;text-align:{a}">{v}</td>"#)
+        };
+        let row = [
+            ("(7 + 2·0 − 3) / 2 + 1", "left"),
+            ("3", "right"),
+            ("0", "right"),
+        ]
+        .map(cell)
+        .concat();
         assert!(e.frames()[0].contains(&row), "{}", e.frames()[0]);
     }
 
