@@ -621,7 +621,7 @@ fn drawn_pixels<DB: DrawingBackend>(
 
 /// The top-left corner (pixels, in a plotting area of size `area`) for a legend box of
 /// `size`: the spot where the box, with 4 pixels around it, covers the fewest `drawn`
-/// pixels. Spots are tried in order, the first of equals wins: the `prefer`red corner,
+/// pixels. Spots are tried in order, the first of equals wins: the corner `prefer` names,
 /// the other corners (upper right, lower right, upper left, lower left), then a 9 x 9
 /// grid over the area. A box larger than the area goes to the preferred corner.
 fn legend_spot(
