@@ -403,7 +403,7 @@ fn draw_lines(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &LineChart) -> Re
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at(note.at)
-                    + Text::new(note.text.clone(), offset, (FONT, 13).into_font()),
+                    + Text::new(note.text.clone(), offset, (FONT, NOTE_FONT).into_font()),
             ))
             .map_err(plot_error)?;
     }
@@ -554,7 +554,7 @@ fn plot_pixel<DB: DrawingBackend>(
 /// notes at one point, as the constraint chart's optimum and touching point can be, would
 /// write over each other). When none is, above right moved left to fit (text wider than
 /// the area starts at its left edge), below the dot at the top. The text is 16 pixels high
-/// (13-pixel font).
+/// ([`NOTE_FONT`] plus its line spacing).
 fn note_offsets(notes: &[((i32, i32), &str)], area: (i32, i32)) -> Vec<(i32, i32)> {
     const HEIGHT: i32 = 16;
     let mut placed: Vec<(i32, i32, i32)> = Vec::new(); // left, top, width
@@ -587,9 +587,12 @@ fn note_offsets(notes: &[((i32, i32), &str)], area: (i32, i32)) -> Vec<(i32, i32
     offsets
 }
 
-/// A note's width in pixels: about 7 a character (13-pixel font).
+/// The font size of a note's text, in pixels.
+const NOTE_FONT: u32 = 13;
+
+/// A note's width in pixels, as the crate's diagrams estimate text.
 fn note_width(text: &str) -> i32 {
-    7 * text.chars().count() as i32
+    super::svg::text_width(text, NOTE_FONT as f64).ceil() as i32
 }
 
 /// The pixels the chart's lines, markers and notes cover, relative to the plotting area:
@@ -761,7 +764,7 @@ mod tests {
     #[test]
     fn notes_stay_inside_the_plotting_area_and_apart() {
         let area = (400, 300);
-        // "max 1.0000 at u = 0.00": 22 characters, about 154 pixels
+        // "max 1.0000 at u = 0.00": 22 characters, about 166 pixels
         let text = "max 1.0000 at u = 0.00";
         let one = |dot| note_offsets(&[(dot, text)], area)[0];
         assert_eq!(one((100, 150)), (8, -16));
