@@ -8,8 +8,10 @@ use std::collections::VecDeque;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+use std::thread::Thread;
+use std::time::{Duration, Instant};
 
 /// The number of worker threads: the machine's cores.
 pub(crate) fn workers() -> usize {
@@ -22,12 +24,13 @@ thread_local! {
 }
 
 /// How many parts work worth `cost` (roughly nanoseconds) should be cut into: one below
-/// about 500 µs of work, one inside a worker, otherwise one per core. Starting and joining
-/// a thread costs tens of microseconds or more on a virtual machine: with the limit at
-/// 50 µs, Lesson 3's network (six 100×100 layers, batch 100) trained 2.5× slower than on
-/// one core.
+/// about 30 µs of work, one inside a worker, otherwise one per core. Handing a job to a
+/// helper that is still polling (see [`SPIN`]) costs about a microsecond, so the products
+/// of Lesson 3's network (six 100×100 layers, batch 100: about 60 µs each) are worth
+/// splitting: it trains in 0.8 s instead of 1.15 s on two cores. (With sleeping helpers, at
+/// about 15 µs a hand-off, the same limit made it slower than one core.)
 pub(crate) fn parts_for(cost: usize) -> usize {
-    const MIN_PARALLEL_COST: usize = 500_000;
+    const MIN_PARALLEL_COST: usize = 30_000;
     if cost < MIN_PARALLEL_COST || IN_WORKER.with(Cell::get) {
         1
     } else {
@@ -107,13 +110,16 @@ pub(crate) fn run_all<T: Send>(tasks: Vec<Task<'_, T>>) -> Vec<T> {
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// Helper threads that outlive a call: starting and joining a thread costs 60–130 µs on a
-/// virtual machine (measured here), handing a job to a waiting one about 15 µs, and a
-/// training step has about twenty parallel passes. A helper that finds no work for
-/// `IDLE_EXIT` ends, so a notebook that stopped computing keeps no threads (evcxr loads a
-/// copy of the library for every cell, each with its own pool).
+/// virtual machine (measured here), waking a sleeping one about 15 µs, and a training step
+/// has about twenty parallel passes a few tens of microseconds apart. So a helper polls for
+/// the next job for [`SPIN`] before it sleeps, and one that finds no work for `IDLE_EXIT`
+/// ends, so a notebook that stopped computing keeps no threads (evcxr loads a copy of the
+/// library for every cell, each with its own pool).
 struct Pool {
     state: Mutex<PoolState>,
     work: Condvar,
+    /// The length of `state.jobs`, readable without the lock by spinning helpers.
+    queued: AtomicUsize,
 }
 
 struct PoolState {
@@ -124,6 +130,27 @@ struct PoolState {
 
 const IDLE_EXIT: Duration = Duration::from_secs(2);
 
+/// How long a helper or a waiting caller keeps polling before it sleeps: a training step's
+/// parallel products come tens of microseconds apart, and waking a sleeping thread costs
+/// about 15 µs.
+const SPIN: Duration = Duration::from_micros(200);
+
+/// Polls `ready` until it returns true or [`SPIN`] has passed; whether it did.
+fn spin_until(ready: impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() > SPIN {
+            return false;
+        }
+    }
+}
+
 static POOL: Pool = Pool {
     state: Mutex::new(PoolState {
         jobs: VecDeque::new(),
@@ -131,6 +158,7 @@ static POOL: Pool = Pool {
         idle: 0,
     }),
     work: Condvar::new(),
+    queued: AtomicUsize::new(0),
 };
 
 impl Pool {
@@ -139,6 +167,7 @@ impl Pool {
     fn submit(&'static self, job: Job) {
         let mut state = lock(&self.state);
         state.jobs.push_back(job);
+        self.queued.fetch_add(1, Ordering::Release);
         if state.idle > 0 {
             self.work.notify_one();
         } else if state.live + 1 < workers() {
@@ -153,16 +182,25 @@ impl Pool {
 
     /// The next queued job, if any.
     fn take(&self) -> Option<Job> {
-        lock(&self.state).jobs.pop_front()
+        Self::pop(&self.queued, &mut lock(&self.state))
+    }
+
+    fn pop(queued: &AtomicUsize, state: &mut PoolState) -> Option<Job> {
+        let job = state.jobs.pop_front();
+        if job.is_some() {
+            queued.fetch_sub(1, Ordering::Release);
+        }
+        job
     }
 
     /// A helper thread's loop: run jobs as they come; end after IDLE_EXIT without one.
     fn help(&self) {
         let mut state = lock(&self.state);
         loop {
-            if let Some(job) = state.jobs.pop_front() {
+            if let Some(job) = Self::pop(&self.queued, &mut state) {
                 drop(state);
                 job();
+                spin_until(|| self.queued.load(Ordering::Acquire) > 0);
                 state = lock(&self.state);
                 continue;
             }
@@ -181,37 +219,40 @@ impl Pool {
     }
 }
 
-/// Counts the jobs of one [`run_all`] down to zero.
+/// Counts the jobs of one [`run_all`] down to zero and wakes the thread that waits for it.
 struct Latch {
-    left: Mutex<usize>,
-    zero: Condvar,
+    left: AtomicUsize,
+    waiter: Thread,
 }
 
 impl Latch {
     fn new(count: usize) -> Latch {
         Latch {
-            left: Mutex::new(count),
-            zero: Condvar::new(),
+            left: AtomicUsize::new(count),
+            waiter: std::thread::current(),
         }
     }
 
+    /// One job done. The latch may be gone as soon as the count reaches zero (the waiter
+    /// returns), so the waiter's handle is taken before and the latch not touched after.
     fn count_down(&self) {
-        let mut left = lock(&self.left);
-        *left -= 1;
-        if *left == 0 {
-            self.zero.notify_all();
+        let waiter = self.waiter.clone();
+        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            waiter.unpark();
         }
     }
 
     fn is_done(&self) -> bool {
-        *lock(&self.left) == 0
+        self.left.load(Ordering::Acquire) == 0
     }
 
-    /// Blocks until the count is zero.
+    /// Blocks until the count is zero: polls for a while, then sleeps.
     fn wait(&self) {
-        let mut left = lock(&self.left);
-        while *left > 0 {
-            left = self.zero.wait(left).unwrap_or_else(|e| e.into_inner());
+        if spin_until(|| self.is_done()) {
+            return;
+        }
+        while !self.is_done() {
+            std::thread::park();
         }
     }
 }
@@ -434,6 +475,31 @@ mod tests {
             assert_eq!(results, jobs.iter().map(|j| j * 10).collect::<Vec<_>>());
             assert_eq!(calls.into_inner(), n);
         }
+    }
+
+    /// Many short runs in a row, from several threads at once: the caller returns (and its
+    /// latch and result slots go) as soon as the last job has counted down, so a job must
+    /// not touch them after that; a helper that did would corrupt the caller's stack.
+    #[test]
+    fn short_runs_in_a_row_return_every_result() {
+        std::thread::scope(|scope| {
+            for caller in 0..3u64 {
+                scope.spawn(move || {
+                    for round in 0..20_000u64 {
+                        let tasks: Vec<Task<'_, u64>> = (0..3)
+                            .map(|t| {
+                                Box::new(move || caller * 1_000_000 + round * 10 + t)
+                                    as Task<'_, u64>
+                            })
+                            .collect();
+                        let want: Vec<u64> = (0..3)
+                            .map(|t| caller * 1_000_000 + round * 10 + t)
+                            .collect();
+                        assert_eq!(run_all(tasks), want);
+                    }
+                });
+            }
+        });
     }
 
     #[test]

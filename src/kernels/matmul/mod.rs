@@ -25,16 +25,14 @@ use std::sync::OnceLock;
 use super::parallel::{parts_for, ranges, run_all, run_on, Task};
 use crate::error::{Error, Result};
 use crate::limits::{check_memory, f64_bytes};
+#[cfg(target_arch = "x86_64")]
+use blocked::Kernel as _;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod blocked;
-
-/// The multiple of rows or columns at which large products are split across the cores
-/// (whole tiles of either kernel).
-const SPLIT_STEP: usize = 24;
 
 /// Which kernel multiplies on this machine: `"avx512"` or `"avx2"` (the crate's) or
 /// `"ndarray"`.
@@ -183,18 +181,19 @@ pub(crate) fn gemm_bias(
     }
     let mut tasks: Vec<Task<'_, ()>> = Vec::new();
     let mut rest = c;
-    if m >= n && m >= 2 * SPLIT_STEP {
+    let (row_step, col_step) = Backend::get().tile();
+    if m >= n && m >= 2 * row_step {
         // rows of a and c
-        for rows in ranges(m, parts, SPLIT_STEP) {
+        for rows in ranges(m, parts, row_step) {
             let (part, tail) = rest.split_at(Axis(0), rows.len());
             rest = tail;
             let a = a.slice_move(s![rows, ..]);
             tasks.push(Box::new(move || gemm_serial(alpha, a, b, bias, beta, part)));
         }
         run_all(tasks);
-    } else if n >= 2 * SPLIT_STEP {
+    } else if n >= 2 * col_step {
         // columns of b and c
-        for cols in ranges(n, parts, SPLIT_STEP) {
+        for cols in ranges(n, parts, col_step) {
             let (part, tail) = rest.split_at(Axis(1), cols.len());
             rest = tail;
             let bias = bias.map(|bias| bias.slice_move(s![cols.clone()]));
@@ -453,6 +452,18 @@ enum Backend {
 }
 
 impl Backend {
+    /// The (rows, columns) of c the kernel computes at a time: large products are split
+    /// across the cores in whole tiles.
+    fn tile(self) -> (usize, usize) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => (avx512::Avx512::MR, avx512::Avx512::NR),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => (avx2::Avx2::MR, avx2::Avx2::NR),
+            _ => (8, 8),
+        }
+    }
+
     fn get() -> Backend {
         static BACKEND: OnceLock<Backend> = OnceLock::new();
         *BACKEND.get_or_init(|| {
