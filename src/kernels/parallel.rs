@@ -27,8 +27,10 @@ thread_local! {
 /// about 30 µs of work, one inside a worker, otherwise one per core. Handing a job to a
 /// helper that is still polling (see [`SPIN`]) costs about a microsecond, so the products
 /// of Lesson 3's network (six 100×100 layers, batch 100: about 60 µs each) are worth
-/// splitting: it trains in 0.8 s instead of 1.15 s on two cores. (With sleeping helpers, at
-/// about 15 µs a hand-off, the same limit made it slower than one core.)
+/// splitting: on the 2-core CI machine it trains in 0.8 s instead of 1.15 s in most runs
+/// (in some, where the host places the two cores far apart, 10% slower; docs/performance.md).
+/// With sleeping helpers, at about 15 µs a hand-off, the same limit made it slower than one
+/// core.
 pub(crate) fn parts_for(cost: usize) -> usize {
     const MIN_PARALLEL_COST: usize = 30_000;
     if cost < MIN_PARALLEL_COST || IN_WORKER.with(Cell::get) {
