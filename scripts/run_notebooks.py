@@ -47,7 +47,7 @@ from nbconvert import HTMLExporter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "notebooks"
-CELL_TIMEOUT = 900  # the first cell compiles the crate: about a minute cold
+CELL_TIMEOUT = 900  # the first cell compiles the crate: half a minute or so cold
 LATE_OUTPUT_WAIT = 0.25  # seconds to wait for a cell's late stderr
 # `GradientCheck { rows: [...] }`, or an array's `[...], shape=[7], strides=[1], layout=...`
 DEBUG_DUMP = re.compile(r"^[A-Z]\w* \{|, shape=\[[^]]*\], strides=\[")
