@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -23,21 +23,60 @@ thread_local! {
     static IN_WORKER: Cell<bool> = const { Cell::new(false) };
 }
 
-/// How many parts work worth `cost` (roughly nanoseconds) should be cut into: one below
-/// about 30 µs of work, one inside a worker, otherwise one per core. Handing a job to a
-/// helper that is still polling (see [`SPIN`]) costs about a microsecond, so the products
-/// of Lesson 3's network (six 100×100 layers, batch 100: about 60 µs each) are worth
-/// splitting: on the 2-core CI machine it trains in 0.8 s instead of 1.15 s in most runs
-/// (in some, where the host places the two cores far apart, 10% slower; docs/performance.md).
-/// With sleeping helpers, at about 15 µs a hand-off, the same limit made it slower than one
-/// core.
+/// How many parts work worth `cost` (roughly nanoseconds) should be cut into: one inside a
+/// worker, otherwise one per core but none worth less than about 15 µs, so nothing below
+/// about 30 µs is split. Handing a job to a helper that is still polling (see [`SPIN`])
+/// costs about a microsecond, so the products of Lesson 3's network (six 100×100 layers,
+/// batch 100: about 60 µs each) are worth splitting when the cores are free: on the 2-core
+/// CI machine it trains in 0.8 s instead of 1.15 s in most runs (docs/performance.md).
+/// When another program keeps a core busy, a helper can be descheduled in the middle of
+/// its part, and the caller waits a whole time slice (milliseconds) for a product of
+/// microseconds; so after such a wait (see [`run_all`]) work worth less than about 1 ms
+/// runs on the caller alone for [`STALL_BACKOFF`].
 pub(crate) fn parts_for(cost: usize) -> usize {
-    const MIN_PARALLEL_COST: usize = 30_000;
-    if cost < MIN_PARALLEL_COST || IN_WORKER.with(Cell::get) {
+    if IN_WORKER.with(Cell::get) {
         1
     } else {
-        workers()
+        parts(cost, workers(), stalled_recently())
     }
+}
+
+/// [`parts_for`]'s rule, for `workers` cores and whether a helper stalled recently.
+fn parts(cost: usize, workers: usize, stalled: bool) -> usize {
+    const MIN_PART_COST: usize = 15_000;
+    const STALL_COST: usize = 1_000_000;
+    let parts = (cost / MIN_PART_COST).clamp(1, workers.max(1));
+    if stalled && cost < STALL_COST {
+        1
+    } else {
+        parts
+    }
+}
+
+/// How long small work stays on the caller after a helper stalled it.
+const STALL_BACKOFF: Duration = Duration::from_millis(500);
+
+/// When a helper last kept a caller waiting (microseconds since [`clock`]'s start, plus
+/// one), or 0 for never.
+static LAST_STALL: AtomicU64 = AtomicU64::new(0);
+
+/// Microseconds since the first call, plus one (so that 0 can mean never).
+fn clock() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let micros = START.get_or_init(Instant::now).elapsed().as_micros();
+    u64::try_from(micros).unwrap_or(u64::MAX - 1) + 1
+}
+
+fn stalled_recently() -> bool {
+    let last = LAST_STALL.load(Ordering::Relaxed);
+    last != 0 && clock().saturating_sub(last) < STALL_BACKOFF.as_micros() as u64
+}
+
+/// Whether a caller that ran its own part in `own` and then waited `waited` for the
+/// helpers' parts (equal in size) was kept waiting by a helper that did not run: more
+/// than twice its own time, and longer than waking a sleeping helper can take.
+fn is_stall(own: Duration, waited: Duration) -> bool {
+    waited > 2 * own + Duration::from_millis(1)
 }
 
 /// Runs `f` with this thread marked as a worker.
@@ -64,7 +103,8 @@ pub(crate) fn run_on<T: Send>(parts: usize, tasks: Vec<Task<'_, T>>) -> Vec<T> {
 
 /// Runs every task, one on the calling thread and the others on the pool's helper
 /// threads, and returns their results in order; a panic in a task is raised again here,
-/// after every task has finished.
+/// after every task has finished. A caller kept waiting for a helper far longer than its
+/// own task took notes a stall (see [`parts_for`]).
 pub(crate) fn run_all<T: Send>(tasks: Vec<Task<'_, T>>) -> Vec<T> {
     if tasks.len() <= 1 {
         return tasks.into_iter().map(|task| task()).collect();
@@ -88,13 +128,23 @@ pub(crate) fn run_all<T: Send>(tasks: Vec<Task<'_, T>>) -> Vec<T> {
         let job: Job = unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + '_>, Job>(job) };
         POOL.submit(job);
     }
+    let started = Instant::now();
     *lock(&slots[0]) = Some(catch_unwind(AssertUnwindSafe(|| as_worker(first))));
+    let own = started.elapsed();
     // Help with queued jobs (ours, or another caller's) until none is left, then wait.
+    let mut waited = Duration::ZERO;
     while !latch.is_done() {
         match POOL.take() {
             Some(job) => job(),
-            None => latch.wait(),
+            None => {
+                let waiting = Instant::now();
+                latch.wait();
+                waited += waiting.elapsed();
+            }
         }
+    }
+    if is_stall(own, waited) {
+        LAST_STALL.store(clock(), Ordering::Relaxed);
     }
     slots
         .into_iter()
@@ -509,6 +559,56 @@ mod tests {
         let inner_parts = map_jobs(vec![0, 1], |_| parts_for(usize::MAX));
         assert_eq!(inner_parts, vec![1, 1]);
         assert_eq!(parts_for(usize::MAX), workers());
+    }
+
+    #[test]
+    fn parts_are_worth_15_us_and_small_work_stays_home_after_a_stall() {
+        assert_eq!(parts(29_999, 2, false), 1);
+        assert_eq!(parts(30_000, 2, false), 2);
+        assert_eq!(parts(120_000, 2, false), 2);
+        // many cores: a 60 µs product in four parts, not sixteen
+        assert_eq!(parts(60_000, 16, false), 4);
+        assert_eq!(parts(usize::MAX, 16, false), 16);
+        assert_eq!(parts(usize::MAX, 0, false), 1);
+        // after a stall, work below about 1 ms runs on the caller
+        assert_eq!(parts(120_000, 2, true), 1);
+        assert_eq!(parts(999_999, 16, true), 1);
+        assert_eq!(parts(1_000_000, 2, true), 2);
+        // a stall: waiting more than twice the caller's own time and over a millisecond
+        let us = Duration::from_micros;
+        assert!(!is_stall(us(30), us(40)));
+        assert!(!is_stall(us(30), us(1_000)));
+        assert!(is_stall(us(30), us(3_000)));
+        assert!(!is_stall(us(20_000), us(30_000)));
+        assert!(is_stall(us(20_000), us(45_000)));
+    }
+
+    /// A helper that holds its part for 20 ms while the caller's took microseconds (as one
+    /// descheduled by another program would) makes small work stay on the caller.
+    #[test]
+    fn a_helper_that_keeps_the_caller_waiting_is_noted() {
+        use std::sync::atomic::AtomicBool;
+        if workers() < 2 {
+            return;
+        }
+        let on_helper = AtomicBool::new(false);
+        let tasks: Vec<Task<'_, bool>> = vec![
+            Box::new(|| {
+                let start = Instant::now();
+                while !on_helper.load(Ordering::Acquire) {
+                    assert!(start.elapsed() < Duration::from_secs(10), "no helper ran");
+                    std::hint::spin_loop();
+                }
+                true
+            }),
+            Box::new(|| {
+                on_helper.store(true, Ordering::Release);
+                std::thread::sleep(Duration::from_millis(20));
+                true
+            }),
+        ];
+        assert_eq!(run_all(tasks), vec![true, true]);
+        assert!(stalled_recently());
     }
 
     #[test]
