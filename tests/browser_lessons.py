@@ -7,7 +7,8 @@ page), opens each lesson in headless Chromium (Debian's `chromium`, driven by Pl
 runs all cells from the Run menu, and checks:
   - the server refuses a request without the token,
   - every cell ran, and no cell shows an error or stderr,
-  - every cell tagged "chart" shows an image that the browser decoded, of non-zero size,
+  - every cell tagged "chart" shows its chart, of non-zero size and no wider than the
+    notebook (1400 × 1000 window, file browser open),
   - every cell tagged "explorer" has its script running (the static note hidden), and each
     slider pressed to its end (the End key, as a student would) shows the frame computed for
     the values its labels show, different from the first frame,
@@ -151,15 +152,20 @@ def run_all(page, code_cells):
 
 
 def chart_problems(cell, where):
-    images = cell.locator(".jp-OutputArea-output img")
-    if images.count() == 0:
-        return [f"{where}: tagged 'chart' but shows no image"]
+    """The chart is drawn (inline SVG of non-zero size) and fits its output area: a chart
+    wider than the notebook would be cut off."""
+    charts = cell.locator(".jp-OutputArea-output svg:not(svg svg)")
+    if charts.count() == 0:
+        return [f"{where}: tagged 'chart' but shows no chart"]
     problems = []
-    for k in range(images.count()):
-        ok = images.nth(k).evaluate("i => i.complete && i.naturalWidth > 0 && i.naturalHeight > 0")
-        box = images.nth(k).bounding_box()
-        if not ok or not box or box["width"] <= 0 or box["height"] <= 0:
-            problems.append(f"{where}: image {k} did not render (decoded: {ok}, box: {box})")
+    for k in range(charts.count()):
+        box = charts.nth(k).bounding_box()
+        room = charts.nth(k).evaluate("s => s.closest('.jp-OutputArea-output').clientWidth")
+        if not box or box["width"] <= 0 or box["height"] <= 0:
+            problems.append(f"{where}: chart {k} did not render (box: {box})")
+        elif box["width"] > room + 1:
+            problems.append(f"{where}: chart {k} is {box['width']:.0f} px wide, its output "
+                            f"{room} px: cut off")
     return problems
 
 
@@ -231,7 +237,7 @@ def site_problems(browser):
 
 
 def animation_problems(cell, where, shot):
-    image = cell.locator(".jp-OutputArea-output img").first
+    image = cell.locator(".jp-OutputArea-output svg").first
     first = image.screenshot(path=str(shot))
     time.sleep(1.0)  # the window moves every 0.8 s
     return [] if image.screenshot() != first else [f"{where}: the animated window did not move in 1 s"]

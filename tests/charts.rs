@@ -13,8 +13,16 @@ fn assert_renders(figure: &Figure, expected_text: &[&str]) {
         assert!(svg.contains(text), "the SVG should show {text:?}");
     }
     assert!(!bundle.get("text/plain").expect("a text entry").is_empty());
+    // inline HTML first, so that the front ends shrink a wide figure to the page
+    let html = bundle.get("text/html").expect("an HTML entry");
+    assert_eq!(
+        html.replacen(r#" style="max-width:100%;height:auto""#, "", 1),
+        svg,
+        "the HTML is the SVG with a style that fits it to the page"
+    );
     let protocol = bundle.to_evcxr();
-    assert!(protocol.starts_with("EVCXR_BEGIN_CONTENT image/svg+xml\n"));
+    assert!(protocol.starts_with("EVCXR_BEGIN_CONTENT text/html\n<svg style="));
+    assert!(protocol.contains("\nEVCXR_END_CONTENT\nEVCXR_BEGIN_CONTENT image/svg+xml\n<svg"));
     assert!(protocol.contains("\nEVCXR_END_CONTENT\nEVCXR_BEGIN_CONTENT text/plain\n"));
 }
 

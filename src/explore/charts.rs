@@ -121,18 +121,18 @@ mod tests {
         let mut adagrad = AdaGrad::new(0.3);
         let path = trajectory(&mut adagrad, (-7.0, 2.0), 20).unwrap();
         let chart = optimizer_paths(&[(adagrad.label(), path)]).unwrap();
-        assert!(e.frames()[k].contains(chart.svg()));
+        assert!(e.frames()[k].contains(&chart.html()));
         assert!(e.frames()[k].contains("optimizer=AdaGrad, lr=0.3"));
 
         let e = activation_histograms_explorer([Activation::Tanh], [Init::Xavier], 3).unwrap();
         let chart =
             activation_histograms(&layer_activations(Activation::Tanh, Init::Xavier, 3).unwrap())
                 .unwrap();
-        assert!(e.frames()[0].contains(chart.svg()));
+        assert!(e.frames()[0].contains(&chart.html()));
 
         let e = constraint_explorer([1.0, 2.0], [3.0], [1.0]).unwrap();
         let chart = constraint_chart(&constraint_geometry((3.0, 1.0), 2.0).unwrap()).unwrap();
-        assert!(e.frames()[1].contains(chart.svg()));
+        assert!(e.frames()[1].contains(&chart.html()));
     }
 
     #[test]

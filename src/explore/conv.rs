@@ -184,7 +184,7 @@ mod tests {
     use super::*;
 
     fn framed(figure: Result<Figure>) -> String {
-        figure.unwrap().svg().to_string()
+        figure.unwrap().html()
     }
 
     fn x() -> Array4<f64> {

@@ -60,7 +60,7 @@ pub trait Frame {
 
 impl Frame for Figure {
     fn frame_html(&self) -> String {
-        self.svg().to_string()
+        self.html()
     }
 }
 

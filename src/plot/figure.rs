@@ -74,10 +74,21 @@ impl Figure {
         &self.text
     }
 
-    /// The bundle the notebook shows: `image/svg+xml` and `text/plain`.
+    /// The SVG inline in HTML, shrunk to the width of the page when it is wider, in
+    /// proportion.
+    pub fn html(&self) -> String {
+        self.svg
+            .replacen("<svg", r#"<svg style="max-width:100%;height:auto""#, 1)
+    }
+
+    /// The bundle the notebook shows: `text/html` (the front ends' first choice),
+    /// `image/svg+xml` and `text/plain`. JupyterLab shows an `image/svg+xml` output as an
+    /// image at its full size, so a figure wider than the notebook (most are 1,100–1,240
+    /// pixels) would be cut off on a laptop's screen; inline in HTML it fits.
     pub fn mime_bundle(&self) -> MimeBundle {
         MimeBundle {
             entries: vec![
+                ("text/html", self.html()),
                 ("image/svg+xml", self.svg.clone()),
                 ("text/plain", self.text.clone()),
             ],
