@@ -252,3 +252,18 @@ fn regularisation_charts_render() {
     let g = constraint_geometry((2.5, 0.3), 1.0).unwrap();
     assert!(constraint_chart(&g).unwrap().svg().contains("L1 (Lasso)"));
 }
+
+/// The titles give the share of near-zero weights to the tenth of a percent, as the
+/// lesson's text does, and the counts on the y axis are whole numbers.
+#[test]
+fn weight_histograms_title_the_share_near_zero_and_count_in_whole_numbers() {
+    // 5 of 1,000 weights near 0: 0.5%; the tallest bar holds about 50,000 weights
+    let few_zeros = Array1::from_shape_fn(1000, |i| if i < 5 { 0.0 } else { 0.5 });
+    let many = Array1::from_shape_fn(50_000, |i| if i % 4 == 0 { 1e-4 } else { 0.2 });
+    let figure = weight_histograms(&[("few", few_zeros), ("many", many)]).unwrap();
+    let svg = figure.svg();
+    assert!(svg.contains("few: 0.5% with |w|"), "{}", figure.text());
+    assert!(svg.contains("many: 25.0% with |w|"));
+    assert!(svg.contains("\n30000\n"), "whole counts on the axis");
+    assert!(!svg.contains("0000.0"), "no decimals on counts");
+}

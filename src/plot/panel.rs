@@ -510,6 +510,8 @@ fn clip_segment(
 const LINE_TICKS: usize = 11;
 /// Tick labels on the x axis of bar charts.
 const BAR_TICKS: usize = 5;
+/// Tick labels on the y axis (the counts) of bar charts.
+const BAR_COUNT_TICKS: usize = 6;
 
 /// The tick labels of an axis over `lo..hi` with about `ticks` labels, formatted for the
 /// values plotters puts there: one number of decimals for the whole axis, the fewest that
@@ -682,12 +684,15 @@ fn draw_bars(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &BarChart) -> Resu
         .build_cartesian_2d(spec.x_range.0..spec.x_range.1, 0.0..y_max)
         .map_err(plot_error)?;
     let x_format = axis_labels(spec.x_range.0, spec.x_range.1, BAR_TICKS);
+    let y_format = axis_labels(0.0, y_max, BAR_COUNT_TICKS);
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(spec.x_label.as_str())
         .label_style((FONT, 11))
         .axis_desc_style((FONT, 12))
         .x_labels(BAR_TICKS)
         .x_label_formatter(&x_format)
+        .y_labels(BAR_COUNT_TICKS)
+        .y_label_formatter(&y_format)
         .disable_mesh();
     if !spec.show_y_labels {
         mesh.y_labels(0);

@@ -99,7 +99,7 @@ pub fn weight_histograms(weights: &[(&str, Array1<f64>)]) -> Result<Figure> {
             };
             Panel::Bars(BarChart {
                 title: format!(
-                    "{label}: {:.0}% with |w| < 0.001{outside}",
+                    "{label}: {:.1}% with |w| < 0.001{outside}",
                     100.0 * near_zero(w)
                 ),
                 x_label: "weight".into(),
