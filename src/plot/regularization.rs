@@ -42,7 +42,7 @@ pub fn overfitting_curves(history: &History) -> Result<Figure> {
         chart.bands.push((band, color(3)));
         let gap = final_train - final_test;
         chart.notes.push(Note {
-            at: (0.7 * last as f64, (final_test - 0.12).max(0.05)),
+            at: (last as f64, final_test),
             text: format!("final gap train − test = {gap:.3}"),
             color: color(3),
         });
