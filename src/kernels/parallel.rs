@@ -37,16 +37,17 @@ pub(crate) fn parts_for(cost: usize) -> usize {
     if IN_WORKER.with(Cell::get) {
         1
     } else {
-        parts(cost, workers(), stalled_recently())
+        parts(cost, workers(), stalled_recently)
     }
 }
 
-/// [`parts_for`]'s rule, for `workers` cores and whether a helper stalled recently.
-fn parts(cost: usize, workers: usize, stalled: bool) -> usize {
+/// [`parts_for`]'s rule, for `workers` cores; `stalled` (whether helpers stalled
+/// recently, which reads the clock) is asked only for work that is split and small.
+fn parts(cost: usize, workers: usize, stalled: impl FnOnce() -> bool) -> usize {
     const MIN_PART_COST: usize = 15_000;
     const STALL_COST: usize = 1_000_000;
     let parts = (cost / MIN_PART_COST).clamp(1, workers.max(1));
-    if stalled && cost < STALL_COST {
+    if parts > 1 && cost < STALL_COST && stalled() {
         1
     } else {
         parts
@@ -582,17 +583,18 @@ mod tests {
 
     #[test]
     fn parts_are_worth_15_us_and_small_work_stays_home_after_a_stall() {
-        assert_eq!(parts(29_999, 2, false), 1);
-        assert_eq!(parts(30_000, 2, false), 2);
-        assert_eq!(parts(120_000, 2, false), 2);
+        let (no, yes) = (|| false, || true);
+        assert_eq!(parts(29_999, 2, no), 1);
+        assert_eq!(parts(30_000, 2, no), 2);
+        assert_eq!(parts(120_000, 2, no), 2);
         // many cores: a 60 µs product in four parts, not sixteen
-        assert_eq!(parts(60_000, 16, false), 4);
-        assert_eq!(parts(usize::MAX, 16, false), 16);
-        assert_eq!(parts(usize::MAX, 0, false), 1);
+        assert_eq!(parts(60_000, 16, no), 4);
+        assert_eq!(parts(usize::MAX, 16, no), 16);
+        assert_eq!(parts(usize::MAX, 0, no), 1);
         // after a stall, work below about 1 ms runs on the caller
-        assert_eq!(parts(120_000, 2, true), 1);
-        assert_eq!(parts(999_999, 16, true), 1);
-        assert_eq!(parts(1_000_000, 2, true), 2);
+        assert_eq!(parts(120_000, 2, yes), 1);
+        assert_eq!(parts(999_999, 16, yes), 1);
+        assert_eq!(parts(1_000_000, 2, yes), 2);
         // a stall: waiting more than twice the caller's own time and over a millisecond
         let us = Duration::from_micros;
         assert!(!is_stall(us(30), us(40)));
